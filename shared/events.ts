@@ -1,0 +1,77 @@
+/**
+ * Session events: what the media node reports about a session (node -> edge, signed), and what
+ * the edge pushes to the session's event WebSocket, numbered by `seq`.
+ */
+import { z } from 'zod';
+import {
+  endReasonSchema,
+  iceCandidateSchema,
+  nameSchema,
+  sdpSchema,
+  SESSION_STATES,
+} from './api.ts';
+
+const trackKind = z.enum(['audio', 'video']);
+
+/** The event bodies, discriminated by `type`. */
+export const eventBodySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state'), state: z.enum(SESSION_STATES), reason: endReasonSchema.optional() }),
+  /** A server ICE candidate for the client (trickle from the node). */
+  z.object({ type: z.literal('candidate'), candidate: iceCandidateSchema }),
+  /** A server-initiated renegotiation offer: answer with `POST .../answer`. */
+  z.object({ type: z.literal('offer'), sdp: sdpSchema }),
+  z.object({
+    type: z.literal('participant'),
+    action: z.enum(['joined', 'left']),
+    sessionId: z.string().max(64),
+    deviceId: nameSchema,
+  }),
+  /** A track published in the room (sent to every participant, the publisher included). */
+  z.object({
+    type: z.literal('track'),
+    action: z.enum(['added', 'removed']),
+    trackId: z.string().max(128),
+    kind: trackKind,
+    publisherSessionId: z.string().max(64),
+    publisherDeviceId: nameSchema,
+  }),
+  /** The session is over; the socket closes after this event. */
+  z.object({ type: z.literal('closed'), reason: endReasonSchema }),
+]);
+export type EventBody = z.infer<typeof eventBodySchema>;
+export type EventType = EventBody['type'];
+
+/** An event as a client receives it on the socket. */
+export type SessionEvent = EventBody & {
+  /** Per-session sequence number, from 1, without gaps. */
+  seq: number;
+  sessionId: string;
+  /** ISO time the edge accepted the event. */
+  at: string;
+};
+
+/** Frames a client may send on its event socket. */
+export const clientFrameSchema = z.discriminatedUnion('type', [
+  /** Everything up to and including `seq` was received; frees the server's send queue. */
+  z.object({ type: z.literal('ack'), seq: z.number().int().min(0) }),
+  z.object({ type: z.literal('ping') }),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+/** Not numbered: replies to `ping`. */
+export interface PongFrame {
+  type: 'pong';
+  lastSeq: number;
+}
+
+/** One event reported by a media node about one of its sessions. */
+export const nodeEventSchema = z.intersection(
+  z.object({ sessionId: z.string().min(1).max(64) }),
+  eventBodySchema,
+);
+export type NodeEvent = z.infer<typeof nodeEventSchema>;
+
+/** Exhaustiveness check for switches over discriminated unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { fnv1a32, shardFor } from './hash.ts';
+
+describe('fnv1a32', () => {
+  it('matches the published FNV-1a-32 test vectors', () => {
+    expect(fnv1a32('')).toBe(0x811c9dc5);
+    expect(fnv1a32('a')).toBe(0xe40c292c);
+    expect(fnv1a32('foobar')).toBe(0xbf9cf968);
+  });
+
+  it('hashes UTF-8 bytes, not UTF-16 code units', () => {
+    // 'é' is two UTF-8 bytes (0xc3 0xa9); hashing them by hand must agree.
+    let h = 0x811c9dc5;
+    for (const b of [0xc3, 0xa9]) h = Math.imul(h ^ b, 0x01000193);
+    expect(fnv1a32('é')).toBe(h >>> 0);
+  });
+});
+
+describe('shardFor', () => {
+  it('is the hash modulo the shard count', () => {
+    expect(shardFor('foobar', 32)).toBe(0xbf9cf968 % 32);
+    expect(shardFor('anything', 1)).toBe(0);
+  });
+
+  it('spreads ids over all shards', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 2_000; i++) seen.add(shardFor(`s_${i}`, 32));
+    expect(seen.size).toBe(32);
+  });
+
+  it('refuses a shard count that is not a positive integer', () => {
+    expect(() => shardFor('x', 0)).toThrow(RangeError);
+    expect(() => shardFor('x', 1.5)).toThrow(RangeError);
+  });
+});

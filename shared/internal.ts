@@ -1,0 +1,93 @@
+/**
+ * The internal protocol between the edge and the media nodes. Every request in both
+ * directions is signed with `signing.ts`.
+ *
+ * edge -> node, base `INTERNAL_BASE` on the node:
+ *   POST   /sessions/:id/offer       NodeOfferRequest  -> 200 AnswerResponse
+ *   POST   /sessions/:id/answer      { sdp }           -> 204
+ *   POST   /sessions/:id/candidates  { candidates }    -> 204 (429 past the limit)
+ *   GET    /sessions/:id                               -> 200 NodeSessionView
+ *   DELETE /sessions/:id?reason=R                      -> 204 (also when already gone)
+ *   GET    /rooms/:room                                -> 200 NodeRoomView
+ *
+ * node -> edge, base `INTERNAL_BASE` on the edge:
+ *   POST   /nodes/heartbeat          Heartbeat         -> 200 HeartbeatReply
+ *   POST   /events                   NodeEventBatch    -> 204
+ */
+import { z } from 'zod';
+import { endReasonSchema, nameSchema, SESSION_STATES, sdpSchema, type TrackInfo } from './api.ts';
+import { nodeEventSchema } from './events.ts';
+
+export const INTERNAL_BASE = '/internal/v1';
+
+export const nodeOfferSchema = z
+  .object({
+    room: nameSchema,
+    deviceId: nameSchema,
+    echo: z.boolean(),
+    sdp: sdpSchema,
+  })
+  .strict();
+export type NodeOfferRequest = z.infer<typeof nodeOfferSchema>;
+
+export const closeQuerySchema = z.object({ reason: endReasonSchema.default('closed_by_client') });
+
+export interface NodeSessionView {
+  sessionId: string;
+  room: string;
+  deviceId: string;
+  echo: boolean;
+  state: (typeof SESSION_STATES)[number];
+  iceCandidates: number;
+  tracks: TrackInfo[];
+}
+
+export interface NodeRoomView {
+  room: string;
+  participants: Array<Pick<NodeSessionView, 'sessionId' | 'deviceId' | 'state' | 'tracks'>>;
+}
+
+export const NODE_STATES = ['ready', 'draining', 'stopped'] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+const workerLoadSchema = z.object({
+  id: z.number().int().min(0),
+  sessions: z.number().int().min(0),
+  rooms: z.number().int().min(0),
+  /** Busy fraction of the worker's core over the last interval, 0..1. */
+  cpu: z.number().min(0).max(1),
+});
+
+export const heartbeatSchema = z
+  .object({
+    nodeId: nameSchema,
+    /** Base URL the edge uses to reach this node's internal API. */
+    url: z.url({ protocol: /^https?$/ }),
+    region: z.string().min(1).max(32),
+    state: z.enum(NODE_STATES),
+    /** Process start, ms since epoch: a restart is a new instance (its old sessions are gone). */
+    startedAt: z.number().int().min(0),
+    load: z.object({
+      sessions: z.number().int().min(0),
+      rooms: z.number().int().min(0),
+      maxSessions: z.number().int().min(1),
+      eventLoopLagMs: z.number().min(0),
+      rssBytes: z.number().int().min(0).optional(),
+      workers: z.array(workerLoadSchema).max(256).optional(),
+    }),
+  })
+  .strict();
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+export interface HeartbeatReply {
+  /** How often the edge expects heartbeats, in ms. */
+  heartbeatIntervalMs: number;
+}
+
+export const nodeEventBatchSchema = z
+  .object({
+    nodeId: nameSchema,
+    events: z.array(nodeEventSchema).min(1).max(500),
+  })
+  .strict();
+export type NodeEventBatch = z.infer<typeof nodeEventBatchSchema>;

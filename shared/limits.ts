@@ -1,0 +1,45 @@
+/**
+ * Protocol-wide limits and timings shared by the edge and the media nodes.
+ * Each deployment may lower or raise the configurable ones through its own config;
+ * these are the defaults and the hard bounds the schemas enforce.
+ */
+
+/** ICE candidates a client may trickle per session (the guide's limit A). */
+export const MAX_ICE_CANDIDATES = 50;
+
+/** Candidates accepted in one `POST .../candidates` request. */
+export const MAX_CANDIDATES_PER_REQUEST = 50;
+
+/** Events buffered per event socket before the consumer counts as stalled (the guide's limit B). */
+export const EVENT_QUEUE_LIMIT = 256;
+
+/** How long a consumer may stay stalled on a full queue before its socket is closed, in ms. */
+export const SLOW_CONSUMER_GRACE_MS = 1_000;
+
+/** WebSocket close code for a consumer that fell behind (4000-4999 are application codes). */
+export const CLOSE_SLOW_CONSUMER = 4008;
+/** WebSocket close code when the session ended. */
+export const CLOSE_SESSION_ENDED = 4000;
+
+/** Largest request body either service reads, in bytes. */
+export const MAX_BODY_BYTES = 128 * 1024;
+/** Largest SDP accepted, in characters. */
+export const MAX_SDP_LENGTH = 64 * 1024;
+/** Largest `candidate` attribute string, in characters. */
+export const MAX_CANDIDATE_LENGTH = 1_024;
+/** Largest serialized session `metadata`, in characters. */
+export const MAX_METADATA_LENGTH = 2_048;
+
+/** Media nodes heartbeat this often, in ms. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+/** A node whose last heartbeat is older than this is lost, in ms. */
+export const HEARTBEAT_TIMEOUT_MS = 15_000;
+
+/** Signed requests older or newer than this (clock skew included) are refused, in ms. */
+export const SIGNATURE_WINDOW_MS = 30_000;
+
+/** Default drain deadline of a media node on shutdown, in ms. */
+export const DRAIN_TIMEOUT_MS = 30_000;
+
+/** Room names and device ids: short, URL-safe. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
