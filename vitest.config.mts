@@ -5,7 +5,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'unit',
-    include: ['shared/**/*.test.ts', 'edge/src/**/*.test.ts', 'media-node/**/*.test.ts', 'client/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'shared/**/*.test.ts',
+      'edge/src/**/*.test.ts',
+      'media-node/**/*.test.ts',
+      'client/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 20_000,

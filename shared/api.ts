@@ -64,8 +64,12 @@ export const createSessionSchema = z
   .strict();
 export type CreateSessionRequest = z.infer<typeof createSessionSchema>;
 
-export const offerSchema = z.object({ sdp: sdpSchema, type: z.literal('offer').optional() }).strict();
-export const answerSchema = z.object({ sdp: sdpSchema, type: z.literal('answer').optional() }).strict();
+export const offerSchema = z
+  .object({ sdp: sdpSchema, type: z.literal('offer').optional() })
+  .strict();
+export const answerSchema = z
+  .object({ sdp: sdpSchema, type: z.literal('answer').optional() })
+  .strict();
 export const candidatesSchema = z
   .object({ candidates: z.array(iceCandidateSchema).min(1).max(MAX_CANDIDATES_PER_REQUEST) })
   .strict();

@@ -7,15 +7,19 @@ import {
   endReasonSchema,
   iceCandidateSchema,
   nameSchema,
-  sdpSchema,
   SESSION_STATES,
+  sdpSchema,
 } from './api.ts';
 
 const trackKind = z.enum(['audio', 'video']);
 
 /** The event bodies, discriminated by `type`. */
 export const eventBodySchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('state'), state: z.enum(SESSION_STATES), reason: endReasonSchema.optional() }),
+  z.object({
+    type: z.literal('state'),
+    state: z.enum(SESSION_STATES),
+    reason: endReasonSchema.optional(),
+  }),
   /** A server ICE candidate for the client (trickle from the node). */
   z.object({ type: z.literal('candidate'), candidate: iceCandidateSchema }),
   /** A server-initiated renegotiation offer: answer with `POST .../answer`. */

@@ -15,7 +15,13 @@
  *   POST   /events                   NodeEventBatch    -> 204
  */
 import { z } from 'zod';
-import { endReasonSchema, nameSchema, SESSION_STATES, sdpSchema, type TrackInfo } from './api.ts';
+import {
+  endReasonSchema,
+  nameSchema,
+  type SESSION_STATES,
+  sdpSchema,
+  type TrackInfo,
+} from './api.ts';
 import { nodeEventSchema } from './events.ts';
 
 export const INTERNAL_BASE = '/internal/v1';

@@ -21,11 +21,16 @@ describe('request signing', () => {
 
   it('refuses a missing, malformed, tampered, foreign or stale signature', async () => {
     const headers = await signRequest(secret, req, now);
-    expect(await verifyRequest(secret, req, {}, { now })).toEqual({ ok: false, reason: 'missing_headers' });
+    expect(await verifyRequest(secret, req, {}, { now })).toEqual({
+      ok: false,
+      reason: 'missing_headers',
+    });
     expect(
       await verifyRequest(secret, req, { ...headers, [SIGNATURE_HEADER]: 'v1=zz' }, { now }),
     ).toEqual({ ok: false, reason: 'malformed' });
-    expect(await verifyRequest(secret, { ...req, body: '{"sdp":"v=1"}' }, headers, { now })).toEqual({
+    expect(
+      await verifyRequest(secret, { ...req, body: '{"sdp":"v=1"}' }, headers, { now }),
+    ).toEqual({
       ok: false,
       reason: 'bad_signature',
     });
@@ -37,22 +42,29 @@ describe('request signing', () => {
       ok: false,
       reason: 'bad_signature',
     });
-    expect(
-      await verifyRequest(secret, req, { ...headers, [NONCE_HEADER]: 'n2' }, { now }),
-    ).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(await verifyRequest(secret, req, { ...headers, [NONCE_HEADER]: 'n2' }, { now })).toEqual(
+      { ok: false, reason: 'bad_signature' },
+    );
     expect(await verifyRequest(secret, req, headers, { now: now + 31_000 })).toEqual({
       ok: false,
       reason: 'expired',
     });
     expect(
-      await verifyRequest(secret, req, { ...headers, [TIMESTAMP_HEADER]: String(now + 1) }, { now }),
+      await verifyRequest(
+        secret,
+        req,
+        { ...headers, [TIMESTAMP_HEADER]: String(now + 1) },
+        { now },
+      ),
     ).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
   it('refuses a replay inside the window when a guard is given', async () => {
     const guard = new ReplayGuard();
     const headers = await signRequest(secret, req, now);
-    expect(await verifyRequest(secret, req, headers, { now, replayGuard: guard })).toEqual({ ok: true });
+    expect(await verifyRequest(secret, req, headers, { now, replayGuard: guard })).toEqual({
+      ok: true,
+    });
     expect(await verifyRequest(secret, req, headers, { now, replayGuard: guard })).toEqual({
       ok: false,
       reason: 'replayed',

@@ -26,7 +26,12 @@ export interface SignableRequest {
   body: string;
 }
 
-export type VerifyFailure = 'missing_headers' | 'malformed' | 'expired' | 'bad_signature' | 'replayed';
+export type VerifyFailure =
+  | 'missing_headers'
+  | 'malformed'
+  | 'expired'
+  | 'bad_signature'
+  | 'replayed';
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
 
 export interface VerifyOptions {
@@ -85,7 +90,11 @@ export async function signRequest(
   nonce: string = randomNonce(),
 ): Promise<Record<string, string>> {
   const timestamp = String(now);
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), canonical(req, timestamp, nonce));
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await hmacKey(secret),
+    canonical(req, timestamp, nonce),
+  );
   return {
     [TIMESTAMP_HEADER]: timestamp,
     [NONCE_HEADER]: nonce,
@@ -94,7 +103,9 @@ export async function signRequest(
 }
 
 /** Reads a header case-insensitively from a `Headers` or a plain record. */
-type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+type HeaderSource =
+  | { get(name: string): string | null }
+  | Record<string, string | string[] | undefined>;
 
 function header(headers: HeaderSource, name: string): string | undefined {
   if (typeof (headers as { get?: unknown }).get === 'function') {
