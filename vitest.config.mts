@@ -11,6 +11,8 @@ export default defineConfig({
       'media-node/**/*.test.ts',
       'client/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'ops/**/*.test.ts',
+      'bench/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 20_000,

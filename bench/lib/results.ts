@@ -1,0 +1,51 @@
+/** Writes a benchmark's results as JSON under bench/results/, with the machine and versions. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function version(pkg: string): string {
+  try {
+    const text = readFileSync(`${ROOT}node_modules/${pkg}/package.json`, 'utf8');
+    return (JSON.parse(text) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machineInfo(): Record<string, unknown> {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+    versions: { werift: version('werift'), wrangler: version('wrangler'), hono: version('hono') },
+  };
+}
+
+/** Writes `bench/results/<name>-<timestamp>.json` and `<name>-latest.json`; returns the path. */
+export function writeResults(name: string, body: Record<string, unknown>): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const at = new Date().toISOString();
+  const text = `${JSON.stringify({ benchmark: name, at, machine: machineInfo(), ...body }, null, 2)}\n`;
+  const path = `${RESULTS_DIR}${name}-${at.replace(/[:.]/g, '-')}.json`;
+  writeFileSync(path, text);
+  writeFileSync(`${RESULTS_DIR}${name}-latest.json`, text);
+  return path;
+}
+
+/** Prints rows as an aligned text table. */
+export function printTable(title: string, rows: Array<Record<string, string | number>>): void {
+  console.log(`\n${title}`);
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0] as object);
+  const cell = (v: string | number | undefined) =>
+    typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : (v ?? '');
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i] ?? 0)).join('  ');
+  console.log(line(columns));
+  for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
+}
