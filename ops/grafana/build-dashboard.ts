@@ -6,7 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Panel, panels } from './panels.ts';
 
-const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+/** Grafana's reference to the `datasource` template variable (not a JS template). */
+export const DATASOURCE_VARIABLE = '$' + '{datasource}';
+const DATASOURCE = { type: 'prometheus', uid: DATASOURCE_VARIABLE };
 const COLUMNS = 24;
 const WIDTH = 12;
 const HEIGHT = 8;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DASHBOARD_PATH, dashboardText } from './build-dashboard.ts';
+import { DASHBOARD_PATH, DATASOURCE_VARIABLE, dashboardText } from './build-dashboard.ts';
 import { panels } from './panels.ts';
 
 describe('grafana dashboard', () => {
@@ -14,7 +14,7 @@ describe('grafana dashboard', () => {
     const titles = panels.map((p) => p.title);
     expect(new Set(titles).size).toBe(titles.length);
     for (const panel of dashboard.panels) {
-      expect(panel.datasource.uid).toBe('${datasource}');
+      expect(panel.datasource.uid).toBe(DATASOURCE_VARIABLE);
       expect(panel.targets.length).toBeGreaterThan(0);
     }
   });
