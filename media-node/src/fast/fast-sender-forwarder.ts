@@ -1,0 +1,53 @@
+import type { FastForwarder, WeriftRtpLike } from './fast-forwarder.ts';
+import { FastPathUnavailable, FastSubscriber } from './fast-subscriber.ts';
+
+/** The werift `RTCRtpSender` fields used to set up a subscriber (public API). */
+export interface WeriftSenderLike {
+  ssrc: number;
+  dtlsTransport: object;
+}
+
+/**
+ * Adapter to the media node's per-subscriber `Forwarder` seam (`forward(rtp)` / `close()`, see
+ * media-node/src/rtc/forwarder.ts): replaces `sender.sendRtp(rtp)` with the synchronous fast path.
+ * All adapters of one node share one `FastForwarder`, so an incoming packet is serialized once.
+ */
+export class FastSenderForwarder {
+  readonly subscriber: FastSubscriber;
+  private readonly shared: FastForwarder;
+  private readonly one: FastSubscriber[];
+
+  private constructor(shared: FastForwarder, subscriber: FastSubscriber) {
+    this.shared = shared;
+    this.subscriber = subscriber;
+    this.one = [subscriber];
+  }
+
+  /**
+   * The fast path for `sender`, or the reason it is unavailable (the caller then keeps the stock
+   * forwarder). `payloadType` is the PT negotiated with this subscriber.
+   */
+  static tryCreate(
+    shared: FastForwarder,
+    sender: WeriftSenderLike,
+    payloadType: number,
+  ): FastSenderForwarder | string {
+    try {
+      const sub = new FastSubscriber(sender.dtlsTransport, { ssrc: sender.ssrc, payloadType });
+      return new FastSenderForwarder(shared, sub);
+    } catch (error) {
+      if (error instanceof FastPathUnavailable) return error.message;
+      throw error;
+    }
+  }
+
+  /** Never throws: a packet that cannot be sent is counted in `subscriber.packetsDropped`. */
+  forward(rtp: WeriftRtpLike): void {
+    const bytes = this.shared.serialize(rtp);
+    this.shared.forward(bytes, bytes.length, this.one);
+  }
+
+  close(): void {
+    this.subscriber.close();
+  }
+}
