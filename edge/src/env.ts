@@ -1,0 +1,22 @@
+/** The Worker's bindings (wrangler.toml `[vars]`, secrets, Durable Object namespaces). */
+import type { NodeRegistry } from './registry/node-registry.ts';
+import type { SessionShard } from './shard/session-shard.ts';
+
+export interface Env {
+  SESSION_SHARD: DurableObjectNamespace<SessionShard>;
+  NODE_REGISTRY: DurableObjectNamespace<NodeRegistry>;
+  /** Secret: HS256 key of client tokens. */
+  JWT_SECRET: string;
+  /** Secret: HMAC key shared with the media nodes. */
+  NODE_SHARED_SECRET: string;
+  /** Optional `[vars]`, all strings; defaults and validation in config.ts. */
+  SHARD_COUNT?: string;
+  MAX_ICE_CANDIDATES?: string;
+  ICE_SERVERS?: string;
+  NODE_TIMEOUT_MS?: string;
+  CONNECT_TIMEOUT_MS?: string;
+  SESSION_IDLE_TIMEOUT_MS?: string;
+  SESSION_RETENTION_MS?: string;
+  HEARTBEAT_TIMEOUT_MS?: string;
+  MAX_BODY_BYTES?: string;
+}

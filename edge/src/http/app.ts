@@ -1,0 +1,36 @@
+/** The edge's Hono app: public API under /api/media, signed internal API, health, demo page. */
+import { Hono } from 'hono';
+import { API_BASE } from '../../../shared/api.ts';
+import { INTERNAL_BASE } from '../../../shared/internal.ts';
+import { renderDemoPage } from '../demo/page.ts';
+import { openApiDocument } from '../openapi/document.ts';
+import type { AppEnv } from './context.ts';
+import { authenticate, limitBody, requestContext } from './middleware.ts';
+import { onError } from './on-error.ts';
+import { internalRoutes } from './routes-internal.ts';
+import { metricsRoutes } from './routes-metrics.ts';
+import { roomRoutes } from './routes-rooms.ts';
+import { sessionRoutes } from './routes-sessions.ts';
+import { signalingRoutes } from './routes-signaling.ts';
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext());
+
+  app.get('/', (c) => c.html(renderDemoPage()));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  const api = new Hono<AppEnv>();
+  api.get('/openapi.json', (c) => c.json(openApiDocument()));
+  api.use('*', limitBody(), authenticate());
+  api.route('/sessions', sessionRoutes);
+  api.route('/sessions', signalingRoutes);
+  api.route('/rooms', roomRoutes);
+  api.route('/metrics', metricsRoutes);
+  app.route(API_BASE, api);
+  app.route(INTERNAL_BASE, internalRoutes);
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route' } }, 404));
+  app.onError(onError);
+  return app;
+}

@@ -1,0 +1,37 @@
+/** `GET /api/media/metrics` (admin): every shard's and the registry's counters, Prometheus text. */
+import { Hono } from 'hono';
+import { assertAdmin } from '../auth/access.ts';
+import { mapBounded, withTimeout } from '../bounded.ts';
+import type { MetricSample } from '../metrics/definitions.ts';
+import { renderPrometheus } from '../metrics/prometheus.ts';
+import { type AppEnv, config, registry, shardByIndex } from './context.ts';
+
+/** Objects scraped at once, and how long each may take, in ms. */
+const SCRAPE_CONCURRENCY = 8;
+const SCRAPE_TIMEOUT_MS = 2_000;
+
+export const metricsRoutes = new Hono<AppEnv>();
+
+metricsRoutes.get('/', async (c) => {
+  assertAdmin(c.get('caller'));
+  const shards = Array.from({ length: config(c).SHARD_COUNT }, (_, i) => i);
+  const scrape = (p: Promise<MetricSample[]>) =>
+    withTimeout(
+      p.catch(() => null),
+      SCRAPE_TIMEOUT_MS,
+      null,
+    );
+  const [fromRegistry, ...fromShards] = await Promise.all([
+    scrape(registry(c).metrics()),
+    ...(await mapBounded(shards, SCRAPE_CONCURRENCY, async (i) =>
+      scrape(shardByIndex(c, i).metrics(i)),
+    )),
+  ]);
+  const answered = [fromRegistry, ...fromShards].filter((s): s is MetricSample[] => s !== null);
+  const unreachable = shards.length + 1 - answered.length;
+  const samples = answered.flat();
+  samples.push({ metric: 'scrape_unreachable', label: '', value: unreachable });
+  return c.text(renderPrometheus(samples), 200, {
+    'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+  });
+});

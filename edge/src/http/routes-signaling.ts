@@ -1,0 +1,56 @@
+/** `/api/media/sessions/:id/...`: offer, answer, trickle ICE, and the event WebSocket. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { answerSchema, candidatesSchema, offerSchema } from '../../../shared/api.ts';
+import { MediaError } from '../../../shared/errors.ts';
+import { unwrap } from '../outcome.ts';
+import { CALLER_HEADER } from '../shard/session-shard.ts';
+import type { AppEnv } from './context.ts';
+import { parseBody, parseValue } from './parse.ts';
+import { sessionStub } from './session-stub.ts';
+
+const eventsQuerySchema = z.object({ since: z.coerce.number().int().min(0).default(0) });
+
+export const signalingRoutes = new Hono<AppEnv>();
+
+signalingRoutes.post('/:id/offer', async (c) => {
+  const id = c.req.param('id');
+  const stub = sessionStub(c, id);
+  const { sdp } = await parseBody(c, offerSchema);
+  return c.json(unwrap(await stub.offer(id, c.get('caller'), sdp)));
+});
+
+signalingRoutes.post('/:id/answer', async (c) => {
+  const id = c.req.param('id');
+  const stub = sessionStub(c, id);
+  const { sdp } = await parseBody(c, answerSchema);
+  unwrap(await stub.answer(id, c.get('caller'), sdp));
+  return c.body(null, 204);
+});
+
+signalingRoutes.post('/:id/candidates', async (c) => {
+  const id = c.req.param('id');
+  const stub = sessionStub(c, id);
+  const { candidates } = await parseBody(c, candidatesSchema);
+  unwrap(await stub.candidates(id, c.get('caller'), candidates));
+  return c.body(null, 204);
+});
+
+signalingRoutes.get('/:id/events', async (c) => {
+  const id = c.req.param('id');
+  const stub = sessionStub(c, id);
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    throw new MediaError('invalid_request', 'this route only serves WebSocket upgrades', {
+      field: 'upgrade',
+    });
+  }
+  const { since } = parseValue(eventsQuerySchema, { since: c.req.query('since') });
+  const url = new URL('https://shard.internal/events');
+  url.searchParams.set('session', id);
+  url.searchParams.set('since', String(since));
+  return stub.fetch(
+    new Request(url, {
+      headers: { upgrade: 'websocket', [CALLER_HEADER]: JSON.stringify(c.get('caller')) },
+    }),
+  );
+});

@@ -1,0 +1,12 @@
+/** The edge Worker: the Hono app plus the Durable Object classes the runtime instantiates. */
+import type { Env } from './env.ts';
+import { createApp } from './http/app.ts';
+
+export { NodeRegistry } from './registry/node-registry.ts';
+export { SessionShard } from './shard/session-shard.ts';
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

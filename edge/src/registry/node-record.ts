@@ -1,0 +1,80 @@
+/** Media nodes as the registry knows them, and what a heartbeat does to that knowledge. */
+import type { EndReason } from '../../../shared/api.ts';
+import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
+
+export interface NodeRecord {
+  id: string;
+  url: string;
+  region: string;
+  state: NodeState;
+  /** The node process's start: a different value is a different instance. */
+  startedAt: number;
+  /** Last heartbeat received, ms since epoch. */
+  lastSeen: number;
+  load: Heartbeat['load'];
+  /** Sessions placed here since the last heartbeat (not yet in `load`). */
+  pending: number;
+}
+
+/** A node instance that is gone, and the reason its sessions fail with. */
+export interface LostNode {
+  nodeId: string;
+  startedAt: number;
+  reason: Extract<EndReason, 'node_lost' | 'node_shutdown'>;
+}
+
+export interface HeartbeatOutcome {
+  /** The record to store, or null to forget the node. */
+  record: NodeRecord | null;
+  /** A previous instance whose sessions must fail. */
+  lost: LostNode | null;
+}
+
+/**
+ * Applies a heartbeat: a new `startedAt` means the node restarted (its old sessions are gone:
+ * `node_lost`); `stopped` removes the node (`node_shutdown` for sessions it still had).
+ */
+export function applyHeartbeat(
+  existing: NodeRecord | undefined,
+  hb: Heartbeat,
+  now: number,
+): HeartbeatOutcome {
+  const restarted = existing !== undefined && existing.startedAt !== hb.startedAt;
+  const lostPrevious: LostNode | null = restarted
+    ? { nodeId: existing.id, startedAt: existing.startedAt, reason: 'node_lost' }
+    : null;
+  if (hb.state === 'stopped') {
+    return {
+      record: null,
+      lost: lostPrevious ?? { nodeId: hb.nodeId, startedAt: hb.startedAt, reason: 'node_shutdown' },
+    };
+  }
+  return {
+    record: {
+      id: hb.nodeId,
+      url: hb.url.replace(/\/+$/, ''),
+      region: hb.region,
+      state: hb.state,
+      startedAt: hb.startedAt,
+      lastSeen: now,
+      load: hb.load,
+      pending: 0,
+    },
+    lost: lostPrevious,
+  };
+}
+
+/** Nodes whose heartbeats stopped more than `timeoutMs` ago. */
+export function silentNodes(
+  nodes: Iterable<NodeRecord>,
+  now: number,
+  timeoutMs: number,
+): LostNode[] {
+  const lost: LostNode[] = [];
+  for (const n of nodes) {
+    if (now - n.lastSeen > timeoutMs) {
+      lost.push({ nodeId: n.id, startedAt: n.startedAt, reason: 'node_lost' });
+    }
+  }
+  return lost;
+}

@@ -1,0 +1,25 @@
+/** The per-session ICE candidate cap (the guide's limit A). */
+import type { IceCandidateInit } from '../../../shared/api.ts';
+
+export type CandidateAdmission =
+  | { ok: true; counted: number; total: number }
+  | { ok: false; limit: number; accepted: number };
+
+/** End-of-candidates markers (empty `candidate`) are signals, not candidates: never counted. */
+export function countCandidates(candidates: readonly IceCandidateInit[]): number {
+  return candidates.filter((c) => c.candidate !== '').length;
+}
+
+/**
+ * Admits a request's candidates whole or not at all: a request that would pass `limit` is
+ * refused entirely so the client knows exactly which candidates the node has.
+ */
+export function admitCandidates(
+  accepted: number,
+  candidates: readonly IceCandidateInit[],
+  limit: number,
+): CandidateAdmission {
+  const counted = countCandidates(candidates);
+  if (accepted + counted > limit) return { ok: false, limit, accepted };
+  return { ok: true, counted, total: accepted + counted };
+}

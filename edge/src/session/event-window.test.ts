@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { acknowledge, checkStall, openCursor, sendRange, stallDeadline } from './event-window.ts';
+
+const limits = { limit: 256, graceMs: 1_000 };
+
+describe('event send window', () => {
+  it('sends only up to acked + limit, then more after acks', () => {
+    const cursor = openCursor('s', 0, 300);
+    expect(sendRange(cursor, 300, 256)).toEqual({ from: 1, to: 256 });
+    const sent = { ...cursor, sent: 256 };
+    expect(sendRange(sent, 300, 256)).toBeNull();
+    expect(sendRange(acknowledge(sent, 100), 300, 256)).toEqual({ from: 257, to: 300 });
+  });
+
+  it('resumes after `since`, clamped to what exists', () => {
+    expect(openCursor('s', 5, 9)).toEqual({
+      sessionId: 's',
+      acked: 5,
+      sent: 5,
+      stalledSince: null,
+    });
+    expect(openCursor('s', 50, 9).sent).toBe(9);
+    expect(sendRange(openCursor('s', 5, 9), 9, 256)).toEqual({ from: 6, to: 9 });
+  });
+
+  it('never trusts acks beyond what was sent or going backwards', () => {
+    const cursor = { sessionId: 's', acked: 10, sent: 20, stalledSince: null };
+    expect(acknowledge(cursor, 99).acked).toBe(20);
+    expect(acknowledge(cursor, 3).acked).toBe(10);
+  });
+
+  it('marks a consumer more than limit behind as stalled, and closes it after the grace', () => {
+    const cursor = { sessionId: 's', acked: 0, sent: 256, stalledSince: null };
+    expect(checkStall(cursor, 256, 0, limits).verdict).toBe('ok');
+    const stalled = checkStall(cursor, 257, 1_000, limits);
+    expect(stalled).toEqual({ cursor: { ...cursor, stalledSince: 1_000 }, verdict: 'stalled' });
+    expect(stallDeadline(stalled.cursor, 1_000)).toBe(2_001);
+    expect(checkStall(stalled.cursor, 300, 2_000, limits).verdict).toBe('stalled');
+    expect(checkStall(stalled.cursor, 300, 2_001, limits).verdict).toBe('close');
+    const caughtUp = checkStall(acknowledge(stalled.cursor, 200), 300, 2_500, limits);
+    expect(caughtUp).toMatchObject({ verdict: 'ok', cursor: { stalledSince: null } });
+  });
+});

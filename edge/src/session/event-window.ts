@@ -1,0 +1,66 @@
+/**
+ * Backpressure for event sockets (the guide's limit B), on plain data.
+ *
+ * The Workers runtime does not expose a socket's `bufferedAmount`, so the bound is on sequence
+ * numbers: at most `limit` events are sent and not yet acknowledged; later events wait in
+ * storage (not memory) until the client acks. A client more than `limit` events behind for
+ * longer than `graceMs` is a slow consumer and gets closed.
+ */
+
+/** Per-socket progress; small and serializable (kept as the hibernating socket's attachment). */
+export interface SocketCursor {
+  sessionId: string;
+  /** Highest seq the client acknowledged. */
+  acked: number;
+  /** Highest seq sent on this socket. */
+  sent: number;
+  /** When the client first fell more than `limit` behind, ms since epoch; null when keeping up. */
+  stalledSince: number | null;
+}
+
+export interface WindowLimits {
+  limit: number;
+  graceMs: number;
+}
+
+export function openCursor(sessionId: string, since: number, lastSeq: number): SocketCursor {
+  const start = Math.max(0, Math.min(since, lastSeq));
+  return { sessionId, acked: start, sent: start, stalledSince: null };
+}
+
+/** The seq range to send now (inclusive), or null when the window is full or nothing is new. */
+export function sendRange(
+  cursor: SocketCursor,
+  lastSeq: number,
+  limit: number,
+): { from: number; to: number } | null {
+  const to = Math.min(lastSeq, cursor.acked + limit);
+  return to > cursor.sent ? { from: cursor.sent + 1, to } : null;
+}
+
+/** Records an ack; acks beyond what was sent or going backwards are clamped, not trusted. */
+export function acknowledge(cursor: SocketCursor, seq: number): SocketCursor {
+  return { ...cursor, acked: Math.max(cursor.acked, Math.min(seq, cursor.sent)) };
+}
+
+export type StallVerdict = 'ok' | 'stalled' | 'close';
+
+/** Whether the client keeps up with `lastSeq` at `now`; updates `stalledSince`. */
+export function checkStall(
+  cursor: SocketCursor,
+  lastSeq: number,
+  now: number,
+  { limit, graceMs }: WindowLimits,
+): { cursor: SocketCursor; verdict: StallVerdict } {
+  if (lastSeq - cursor.acked <= limit) {
+    return { cursor: { ...cursor, stalledSince: null }, verdict: 'ok' };
+  }
+  const since = cursor.stalledSince ?? now;
+  const next = { ...cursor, stalledSince: since };
+  return { cursor: next, verdict: now - since > graceMs ? 'close' : 'stalled' };
+}
+
+/** When a stalled socket must be checked again (an alarm time), or null. */
+export function stallDeadline(cursor: SocketCursor, graceMs: number): number | null {
+  return cursor.stalledSince === null ? null : cursor.stalledSince + graceMs + 1;
+}

@@ -1,0 +1,126 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { SessionEvent } from '../../shared/events.ts';
+import { HEARTBEAT_TIMEOUT_MS } from '../../shared/limits.ts';
+import {
+  authed,
+  call,
+  createSession,
+  heartbeat,
+  negotiatingSession,
+  token,
+  uid,
+} from './support/edge.ts';
+import { openEvents } from './support/socket.ts';
+
+const load = (sessions: number, maxSessions = 100) => ({
+  sessions,
+  rooms: 0,
+  maxSessions,
+  eventLoopLagMs: 1,
+});
+const registry = () => env.NODE_REGISTRY.getByName('global');
+
+describe('placement', () => {
+  it('keeps a whole room on one node and spreads solo sessions by load', async () => {
+    const [a, b] = [uid('node'), uid('node')];
+    await heartbeat(a, { load: load(10) });
+    await heartbeat(b, { load: load(12) });
+    const tok = await token(uid('dev'));
+    const room = uid('room');
+    const inRoom = [];
+    for (let i = 0; i < 4; i++) inRoom.push((await createSession(tok, { room })).node.id);
+    expect(new Set(inRoom)).toEqual(new Set([a]));
+    // a now has 10 + 4 pending, b has 12: solo sessions go to b until it is as busy as a.
+    const solo = [];
+    for (let i = 0; i < 4; i++) solo.push((await createSession(tok)).node.id);
+    expect(solo.slice(0, 2)).toEqual([b, b]);
+    expect(new Set(solo)).toEqual(new Set([a, b]));
+  });
+
+  it('uses per-worker load when the node reports it', async () => {
+    const [a, b] = [uid('node'), uid('node')];
+    const workers = (cpu: number) => [
+      { id: 0, sessions: 5, rooms: 1, cpu },
+      { id: 1, sessions: 5, rooms: 1, cpu },
+    ];
+    await heartbeat(a, { load: { ...load(10), workers: workers(0.9) } });
+    await heartbeat(b, { load: { ...load(10), workers: workers(0.1) } });
+    expect((await createSession(await token(uid('dev')))).node.id).toBe(b);
+  });
+
+  it('never places on a draining node, and refuses newcomers to a room on one', async () => {
+    const [a, b] = [uid('node'), uid('node')];
+    await heartbeat(a, { load: load(0) });
+    const tok = await token(uid('dev'));
+    const room = uid('room');
+    expect((await createSession(tok, { room })).node.id).toBe(a);
+    await heartbeat(a, { state: 'draining', load: load(0) });
+    await heartbeat(b, { load: load(50) });
+    expect((await createSession(tok)).node.id).toBe(b);
+    const res = await call('/api/media/sessions', authed(tok, 'POST', { room }));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toMatchObject({ error: { code: 'draining' } });
+  });
+
+  it('503 no_media_node when only draining nodes exist, capacity_exceeded when all are full', async () => {
+    const tok = await token(uid('dev'));
+    await heartbeat(uid('node'), { state: 'draining' });
+    let res = await call('/api/media/sessions', authed(tok, 'POST', {}));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'no_media_node' } });
+    await heartbeat(uid('node'), { load: load(3, 3) });
+    res = await call('/api/media/sessions', authed(tok, 'POST', {}));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'capacity_exceeded' } });
+  });
+});
+
+describe('node loss', () => {
+  it('a node silent for 15 s is dropped and its sessions fail with node_lost on their sockets', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    const client = await openEvents(session.links.events, tok);
+    await client.until((f) => f.length === 1);
+    // The registry's alarm is armed by the heartbeat; at its real time nothing is lost yet.
+    expect(await runDurableObjectAlarm(registry())).toBe(true);
+    expect((await createSession(tok)).node.id).toBe(nodeId);
+    const dropped = await runInDurableObject(registry(), (r) =>
+      r.sweep(Date.now() + HEARTBEAT_TIMEOUT_MS + 1),
+    );
+    expect(dropped).toBe(1);
+    await client.until((f) => f.some((e) => e.type === 'closed'));
+    expect(client.frames.slice(-2)).toMatchObject([
+      { type: 'state', state: 'failed', reason: 'node_lost' },
+      { type: 'closed', reason: 'node_lost' },
+    ]);
+    const view = await (await call(session.links.self, authed(tok, 'GET'))).json();
+    expect(view).toMatchObject({ state: 'failed', reason: 'node_lost' });
+    const res = await call('/api/media/sessions', authed(tok, 'POST', {}));
+    expect(await res.json()).toMatchObject({ error: { code: 'no_media_node' } });
+  });
+
+  it('a restarted node (new startedAt) fails the old instance sessions; the room moves on', async () => {
+    const { tok, session, nodeId } = await negotiatingSession({ room: 'stage' });
+    await heartbeat(nodeId, { startedAt: 2_000 });
+    const view = await (await call(session.links.self, authed(tok, 'GET'))).json();
+    expect(view).toMatchObject({ state: 'failed', reason: 'node_lost' });
+    const again = await createSession(tok, { room: 'stage' });
+    expect(again.node.id).toBe(nodeId);
+    expect(again.state).toBe('new');
+  });
+
+  it('a stopped node fails what it still had with node_shutdown', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    const client = await openEvents(session.links.events, tok);
+    await heartbeat(nodeId, { state: 'stopped' });
+    await client.until((f) => f.some((e) => e.type === 'closed'));
+    expect(client.frames.at(-1) as SessionEvent).toMatchObject({
+      type: 'closed',
+      reason: 'node_shutdown',
+    });
+    const res = await call('/api/media/sessions', authed(tok, 'POST', {}));
+    expect(await res.json()).toMatchObject({ error: { code: 'no_media_node' } });
+  });
+});

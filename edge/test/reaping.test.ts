@@ -1,0 +1,86 @@
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { SessionView } from '../../shared/api.ts';
+import {
+  authed,
+  call,
+  createSession,
+  heartbeat,
+  negotiatingSession,
+  nodeEvents,
+  nodeRequests,
+  token,
+  uid,
+} from './support/edge.ts';
+import { age, shardOf } from './support/shards.ts';
+
+async function view(tok: string, path: string): Promise<Response> {
+  return call(path, authed(tok, 'GET'));
+}
+
+describe('reaping (alarms)', () => {
+  it('a session that never connects fails with connect_timeout and the node is told', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    expect(await runDurableObjectAlarm(shardOf(session.sessionId))).toBe(true);
+    expect(((await (await view(tok, session.links.self)).json()) as SessionView).state).toBe(
+      'negotiating',
+    );
+    await age(session.sessionId, 61_000);
+    expect(await runDurableObjectAlarm(shardOf(session.sessionId))).toBe(true);
+    const after = (await (await view(tok, session.links.self)).json()) as SessionView;
+    expect(after).toMatchObject({ state: 'failed', reason: 'connect_timeout' });
+    const deletes = (await nodeRequests(nodeId)).filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => r.path)).toEqual([
+      `/internal/v1/sessions/${session.sessionId}?reason=connect_timeout`,
+    ]);
+  });
+
+  it('a connected session with no activity fails with idle; ended sessions are deleted later', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    await nodeEvents(nodeId, [{ sessionId: session.sessionId, type: 'state', state: 'connected' }]);
+    await age(session.sessionId, 10 * 60_000);
+    await runDurableObjectAlarm(shardOf(session.sessionId));
+    expect(((await (await view(tok, session.links.self)).json()) as SessionView).state).toBe(
+      'connected',
+    );
+    await age(session.sessionId, 21 * 60_000);
+    await runDurableObjectAlarm(shardOf(session.sessionId));
+    expect(await (await view(tok, session.links.self)).json()).toMatchObject({
+      state: 'failed',
+      reason: 'idle',
+    });
+    await age(session.sessionId, 61 * 60_000);
+    await runDurableObjectAlarm(shardOf(session.sessionId));
+    expect((await view(tok, session.links.self)).status).toBe(404);
+  });
+});
+
+describe('restart durability', () => {
+  it('sessions, counts and events survive a new Durable Object instance', async () => {
+    const { tok, session } = await negotiatingSession();
+    const candidates = { candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' }] };
+    expect((await call(session.links.candidates, authed(tok, 'POST', candidates))).status).toBe(
+      204,
+    );
+    const before = await (await view(tok, session.links.self)).json();
+    await evictDurableObject(shardOf(session.sessionId));
+    const after = await (await view(tok, session.links.self)).json();
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ state: 'negotiating', iceCandidates: 1 });
+    const stored = await runInDurableObject(shardOf(session.sessionId), (_i, state) =>
+      state.storage.sql
+        .exec('SELECT seq FROM events WHERE session_id = ?', session.sessionId)
+        .toArray(),
+    );
+    expect(stored).toEqual([{ seq: 1 }]);
+  });
+
+  it('registered nodes survive a registry restart', async () => {
+    const nodeId = uid('node');
+    await heartbeat(nodeId);
+    await evictDurableObject(env.NODE_REGISTRY.getByName('global'));
+    const tok = await token(uid('dev'));
+    expect((await createSession(tok)).node.id).toBe(nodeId);
+  });
+});

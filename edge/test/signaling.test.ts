@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionView } from '../../shared/api.ts';
+import {
+  authed,
+  call,
+  createSession,
+  heartbeat,
+  negotiatingSession,
+  nodeRequests,
+  setNodeMode,
+  token,
+  uid,
+} from './support/edge.ts';
+
+const candidate = (i: number) => ({
+  candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${40000 + i} typ host`,
+  sdpMid: '0',
+  sdpMLineIndex: 0,
+});
+const candidates = (from: number, n: number) => ({
+  candidates: Array.from({ length: n }, (_, i) => candidate(from + i)),
+});
+
+async function view(tok: string, path: string): Promise<SessionView> {
+  return (await (await call(path, authed(tok, 'GET'))).json()) as SessionView;
+}
+
+describe('offer / answer', () => {
+  it('forwards the offer to the node, signed, and returns its answer', async () => {
+    const nodeId = uid('node');
+    await heartbeat(nodeId);
+    const device = uid('dev');
+    const tok = await token(device);
+    const session = await createSession(tok, { room: 'lobby', echo: true });
+    const res = await call(
+      session.links.offer,
+      authed(tok, 'POST', { sdp: 'v=0 my-offer', type: 'offer' }),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      type: 'answer',
+      sdp: `v=0 fake-answer ${session.sessionId}`,
+    });
+    const [offer] = await nodeRequests(nodeId);
+    expect(offer).toMatchObject({
+      method: 'POST',
+      path: `/internal/v1/sessions/${session.sessionId}/offer`,
+      signature: 'ok',
+    });
+    expect(JSON.parse(offer?.body ?? '')).toEqual({
+      room: 'lobby',
+      deviceId: device,
+      echo: true,
+      sdp: 'v=0 my-offer',
+    });
+    expect((await view(tok, session.links.self)).state).toBe('negotiating');
+  });
+
+  it('forwards an answer (204) and validates the sdp', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    expect(
+      (await call(session.links.answer, authed(tok, 'POST', { sdp: 'v=0 answer' }))).status,
+    ).toBe(204);
+    expect((await nodeRequests(nodeId)).map((r) => r.path)).toContain(
+      `/internal/v1/sessions/${session.sessionId}/answer`,
+    );
+    const bad = await call(session.links.answer, authed(tok, 'POST', { sdp: '' }));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { field: 'sdp' } });
+  });
+
+  it('refuses answers and candidates before the offer with 409 invalid_state', async () => {
+    await heartbeat(uid('node'));
+    const tok = await token(uid('dev'));
+    const session = await createSession(tok);
+    const res = await call(session.links.candidates, authed(tok, 'POST', candidates(0, 1)));
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_state', state: 'new' } });
+    expect((await call(session.links.answer, authed(tok, 'POST', { sdp: 'v=0' }))).status).toBe(
+      409,
+    );
+  });
+});
+
+describe('ICE candidate cap', () => {
+  it('accepts 50, refuses the 51st with 429 and the limit, and loses nothing', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    for (let i = 0; i < 50; i += 10) {
+      const res = await call(session.links.candidates, authed(tok, 'POST', candidates(i, 10)));
+      expect(res.status).toBe(204);
+    }
+    const res = await call(session.links.candidates, authed(tok, 'POST', candidates(50, 1)));
+    expect(res.status).toBe(429);
+    expect(await res.json()).toMatchObject({
+      error: { code: 'too_many_ice_candidates', limit: 50, accepted: 50 },
+    });
+    const after = await view(tok, session.links.self);
+    expect(after).toMatchObject({ state: 'negotiating', iceCandidates: 50 });
+    const forwarded = (await nodeRequests(nodeId))
+      .filter((r) => r.path.endsWith('/candidates'))
+      .flatMap((r) => (JSON.parse(r.body) as { candidates: unknown[] }).candidates);
+    expect(forwarded).toHaveLength(50);
+  });
+
+  it('refuses a request that would pass the cap whole; end-of-candidates is not counted', async () => {
+    const { tok, session } = await negotiatingSession();
+    expect(
+      (await call(session.links.candidates, authed(tok, 'POST', candidates(0, 45)))).status,
+    ).toBe(204);
+    expect(
+      (await call(session.links.candidates, authed(tok, 'POST', candidates(45, 10)))).status,
+    ).toBe(429);
+    expect((await view(tok, session.links.self)).iceCandidates).toBe(45);
+    const endMarker = { candidates: [{ candidate: '', sdpMid: '0' }] };
+    expect((await call(session.links.candidates, authed(tok, 'POST', endMarker))).status).toBe(204);
+    expect(
+      (await call(session.links.candidates, authed(tok, 'POST', candidates(45, 5)))).status,
+    ).toBe(204);
+    expect((await view(tok, session.links.self)).iceCandidates).toBe(50);
+  });
+
+  it('does not count candidates the node did not take', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    await setNodeMode(nodeId, 'error500');
+    expect(
+      (await call(session.links.candidates, authed(tok, 'POST', candidates(0, 5)))).status,
+    ).toBe(503);
+    expect((await view(tok, session.links.self)).iceCandidates).toBe(0);
+  });
+
+  it('validates candidate bodies (empty list, too many in one request)', async () => {
+    const { tok, session } = await negotiatingSession();
+    const empty = await call(session.links.candidates, authed(tok, 'POST', { candidates: [] }));
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ error: { field: 'candidates' } });
+    expect(
+      (await call(session.links.candidates, authed(tok, 'POST', candidates(0, 51)))).status,
+    ).toBe(400);
+  });
+});
+
+describe('media node failures', () => {
+  async function offerWith(mode: Parameters<typeof setNodeMode>[1] | 'unreachable') {
+    const nodeId = uid('node');
+    if (mode === 'unreachable') await heartbeat(nodeId, { url: 'http://127.0.0.1:9' });
+    else {
+      await heartbeat(nodeId);
+      await setNodeMode(nodeId, mode);
+    }
+    const tok = await token(uid('dev'));
+    const session = await createSession(tok);
+    const started = Date.now();
+    const res = await call(session.links.offer, authed(tok, 'POST', { sdp: 'v=0' }));
+    return {
+      res,
+      ms: Date.now() - started,
+      body: (await res.json()) as { error: Record<string, unknown> },
+    };
+  }
+
+  it('an unreachable node gives 503 media_node_unavailable', async () => {
+    const { res, body } = await offerWith('unreachable');
+    expect(res.status).toBe(503);
+    expect(body.error.code).toBe('media_node_unavailable');
+  });
+
+  it('a node that never answers gives 503 after NODE_TIMEOUT_MS, not a hang', async () => {
+    const { res, body, ms } = await offerWith('hang');
+    expect(res.status).toBe(503);
+    expect(body.error.code).toBe('media_node_unavailable');
+    expect(ms).toBeGreaterThanOrEqual(350);
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it('a node 5xx gives 503 media_node_unavailable without internals', async () => {
+    const { res, body } = await offerWith('error500');
+    expect(res.status).toBe(503);
+    expect(body.error).toEqual({
+      code: 'media_node_unavailable',
+      message: 'media node did not answer (status 500)',
+      node: expect.any(String),
+    });
+  });
+
+  it('a full node gives 503 capacity_exceeded with its Retry-After', async () => {
+    const { res, body } = await offerWith('capacity');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(body.error.code).toBe('capacity_exceeded');
+  });
+
+  it("a node's 4xx error is passed through with its status", async () => {
+    const { res, body } = await offerWith('reject409');
+    expect(res.status).toBe(409);
+    expect(body.error).toMatchObject({ code: 'invalid_state', message: 'node says no' });
+  });
+});

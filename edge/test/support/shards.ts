@@ -1,0 +1,26 @@
+/** Reaching a session's shard directly, to move its clock or read its storage back. */
+
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { shardFor } from '../../../shared/hash.ts';
+import { shardCount } from './edge.ts';
+
+export function shardOf(sessionId: string) {
+  return env.SESSION_SHARD.getByName(`shard-${shardFor(sessionId, shardCount())}`);
+}
+
+/** Moves a session's timestamps `ms` into the past, as if that much time had passed. */
+export async function age(sessionId: string, ms: number): Promise<void> {
+  await runInDurableObject(shardOf(sessionId), async (_instance, state) => {
+    state.storage.sql.exec(
+      `UPDATE sessions SET created_at = created_at - ?1, updated_at = updated_at - ?1,
+        expires_at = expires_at - ?1, last_activity = last_activity - ?1, deadline = deadline - ?1
+        WHERE id = ?2`,
+      ms,
+      sessionId,
+    );
+    // A past alarm would fire on its own at once; a future one waits for runDurableObjectAlarm,
+    // which runs it now (the handler reaps by the stored deadlines, now in the past).
+    await state.storage.setAlarm(Date.now() + 60_000);
+  });
+}
