@@ -1,0 +1,129 @@
+/**
+ * Wires one media node: registry, HTTP server, metrics, edge link (heartbeats + events) and
+ * shutdown. `main.ts` runs it as a process; tests create it in-process.
+ */
+import type { AddressInfo } from 'node:net';
+import { ReplayGuard } from '../../shared/signing.ts';
+import type { Config } from './config.ts';
+import { createEdgeClient, type EdgeClient } from './edge/edge-client.ts';
+import { EventQueue } from './edge/event-queue.ts';
+import { Heartbeats } from './edge/heartbeat.ts';
+import { addInternalRoutes } from './http/internal-routes.ts';
+import { addOpsRoutes } from './http/ops-routes.ts';
+import { Router } from './http/router.ts';
+import { createHttpServer } from './http/server.ts';
+import type { Route } from './http/types.ts';
+import type { Logger } from './log.ts';
+import { createErrorReporter } from './ops/error-reporter.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { type ShutdownResult, shutdown } from './ops/shutdown.ts';
+import { SessionRegistry } from './rtc/session-registry.ts';
+import type { ErrorReporter } from './util/guard.ts';
+
+export interface MediaNode {
+  readonly registry: SessionRegistry;
+  readonly metrics: Metrics;
+  readonly report: ErrorReporter;
+  /** Base URL of the HTTP server (known after `start`). */
+  readonly url: string;
+  start(): Promise<void>;
+  /** Graceful shutdown (drain, then force); resolves once everything is closed. Idempotent. */
+  shutdown(): Promise<ShutdownResult>;
+}
+
+export function createMediaNode(config: Config, log: Logger): MediaNode {
+  const startedAt = Date.now();
+  let registry: SessionRegistry | undefined;
+  const metrics = createMetrics(config.nodeId, {
+    activeSessions: () => registry?.sessionCount ?? 0,
+    activeRooms: () => registry?.roomCount ?? 0,
+    drainRemaining: () => (registry?.draining ? registry.sessionCount : 0),
+  });
+  const report = createErrorReporter(log, metrics);
+  const edge: EdgeClient | undefined = config.edgeUrl
+    ? createEdgeClient(config.edgeUrl, config.sharedSecret)
+    : undefined;
+  const events = new EventQueue({
+    nodeId: config.nodeId,
+    client: edge,
+    log,
+    onDrop: (n) => metrics.eventsDropped.inc(n),
+    onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'events' }),
+  });
+  const reg = new SessionRegistry({ config, metrics, emit: (e) => events.push(e), report });
+  registry = reg;
+  const router = new Router<Route>();
+  addInternalRoutes(router, reg);
+  addOpsRoutes(router, metrics, {
+    notReadyReason: () =>
+      reg.draining
+        ? 'draining'
+        : reg.sessionCount >= config.maxSessions
+          ? 'capacity_exceeded'
+          : undefined,
+  });
+  const server = createHttpServer({
+    router,
+    secret: config.sharedSecret,
+    replayGuard: new ReplayGuard(),
+    maxBodyBytes: config.maxBodyBytes,
+    metrics,
+    log,
+  });
+  let url = config.publicUrl ?? '';
+  const heartbeats = edge
+    ? new Heartbeats({
+        client: edge,
+        intervalMs: config.heartbeatIntervalMs,
+        log,
+        identity: { nodeId: config.nodeId, url: () => url, region: config.region, startedAt },
+        load: () => ({
+          sessions: reg.sessionCount,
+          rooms: reg.roomCount,
+          maxSessions: config.maxSessions,
+        }),
+        onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'heartbeat' }),
+      })
+    : undefined;
+  let stopping: Promise<ShutdownResult> | undefined;
+
+  return {
+    registry: reg,
+    metrics,
+    report,
+    get url() {
+      return url;
+    },
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const { port } = server.address() as AddressInfo;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      if (!url) url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+      reg.startReaper();
+      heartbeats?.start();
+      log.info(
+        { url, edgeUrl: config.edgeUrl ?? null, ice: config.ice, maxSessions: config.maxSessions },
+        'started',
+      );
+    },
+    shutdown() {
+      stopping ??= shutdown({
+        registry: reg,
+        events,
+        heartbeats,
+        edge,
+        server,
+        metrics,
+        log,
+        drainTimeoutMs: config.drainTimeoutMs,
+      });
+      return stopping;
+    },
+  };
+}

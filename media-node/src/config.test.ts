@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const SECRET = { NODE_SHARED_SECRET: 'a-secret-of-enough-length' };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(SECRET);
+    expect(c).toMatchObject({
+      port: 30006,
+      host: '127.0.0.1',
+      nodeId: 'node-30006',
+      region: 'local',
+      publicUrl: 'http://127.0.0.1:30006',
+      edgeUrl: undefined,
+      ice: { lite: true, address: '127.0.0.1', servers: [], portRange: undefined },
+      maxIceCandidates: 50,
+      drainTimeoutMs: 30_000,
+      heartbeatIntervalMs: 5_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('uses the .dev.vars secret outside production only', () => {
+    expect(loadConfig({}).sharedSecret).toBe('local-dev-node-secret-change-me');
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      'NODE_SHARED_SECRET is required when NODE_ENV=production',
+    );
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', NODE_SHARED_SECRET: 'local-dev-node-secret-change-me' }),
+    ).toThrow('must not be the .dev.vars value');
+  });
+
+  it('names every invalid variable with its unit and the value received', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        ...SECRET,
+        PORT: '70000',
+        IDLE_TIMEOUT_MS: '1m',
+        ICE_LITE: 'maybe',
+        HOST: 'example.com',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = (error as Error).message.split('\n');
+    expect(lines).toContain(
+      'PORT must be an integer number of TCP port (0 = any free port) between 0 and 65535, got "70000"',
+    );
+    expect(lines).toContain(
+      'IDLE_TIMEOUT_MS must be an integer number of milliseconds between 100 and 86400000, got "1m"',
+    );
+    expect(lines).toContain('ICE_LITE must be true or false, got "maybe"');
+    expect(lines).toContain('HOST must be an IPv4 or IPv6 address, got "example.com"');
+  });
+
+  it('refuses full ICE without a STUN/TURN server (werift would use a public one)', () => {
+    expect(() => loadConfig({ ...SECRET, ICE_LITE: 'false' })).toThrow(
+      /ICE_SERVERS must name a stun/,
+    );
+    const c = loadConfig({
+      ...SECRET,
+      ICE_LITE: 'false',
+      ICE_SERVERS: '[{"urls":"stun:127.0.0.1:3478"}]',
+    });
+    expect(c.ice.servers).toEqual([{ urls: 'stun:127.0.0.1:3478' }]);
+    expect(() => loadConfig({ ...SECRET, ICE_SERVERS: '{"urls":1}' })).toThrow(
+      /ICE_SERVERS must be a JSON array/,
+    );
+  });
+
+  it('checks the ICE port range as a pair', () => {
+    expect(() => loadConfig({ ...SECRET, ICE_PORT_MIN: '40000' })).toThrow(/set together/);
+    expect(() => loadConfig({ ...SECRET, ICE_PORT_MIN: '40010', ICE_PORT_MAX: '40000' })).toThrow(
+      /MIN < MAX/,
+    );
+    expect(
+      loadConfig({ ...SECRET, ICE_PORT_MIN: '40000', ICE_PORT_MAX: '40100' }).ice.portRange,
+    ).toEqual([40000, 40100]);
+  });
+});

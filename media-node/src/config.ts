@@ -1,0 +1,256 @@
+/**
+ * The media node's configuration: environment variables only, validated once at start-up.
+ * Every limit is one field with its unit in the name; a bad value stops the process with a
+ * message naming the variable, the expected unit and the value received.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { type IceServer, nameSchema } from '../../shared/api.ts';
+import {
+  DRAIN_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_BODY_BYTES,
+  MAX_ICE_CANDIDATES,
+} from '../../shared/limits.ts';
+import { hasIceServer } from './rtc/peer-config.ts';
+
+export interface Config {
+  /** TCP port of the internal API and /metrics; 0 picks a free port (tests). */
+  port: number;
+  /** Bind address of the HTTP server. */
+  host: string;
+  nodeId: string;
+  region: string;
+  /** Base URL the edge uses to reach this node; `undefined` until the port is known when port=0. */
+  publicUrl: string | undefined;
+  /** Edge base URL for heartbeats and events; `undefined` runs standalone. */
+  edgeUrl: string | undefined;
+  /** HMAC secret shared with the edge. */
+  sharedSecret: string;
+  ice: {
+    lite: boolean;
+    /** The one host address advertised in candidates (and bound). */
+    address: string;
+    servers: IceServer[];
+    portRange: [number, number] | undefined;
+  };
+  maxSessions: number;
+  /** Remote ICE candidates accepted per session. */
+  maxIceCandidates: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxBodyBytes: number;
+  drainTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Thrown for an invalid environment; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEV_VARS_FILE = new URL('../../.dev.vars', import.meta.url);
+
+function int(name: string, unit: string, min: number, max: number, fallback: number) {
+  const expected = `${name} must be an integer number of ${unit} between ${min} and ${max}`;
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `${expected}, got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function bool(name: string, fallback: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      if (/^(true|1|yes)$/i.test(raw)) return true;
+      if (/^(false|0|no)$/i.test(raw)) return false;
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be true or false, got ${JSON.stringify(raw)}`,
+      });
+      return z.NEVER;
+    });
+}
+
+function ip(name: string, fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = raw?.trim() || fallback;
+      if (isIP(value) === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be an IPv4 or IPv6 address, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function url(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      if (!z.url({ protocol: /^https?$/ }).safeParse(raw).success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be an http(s) URL, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return raw.replace(/\/+$/, '');
+    });
+}
+
+const iceServerSchema = z.object({
+  urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+const iceServersVar = z
+  .string()
+  .optional()
+  .transform((raw, ctx): IceServer[] => {
+    if (raw === undefined || raw.trim() === '') return [];
+    const expected = 'ICE_SERVERS must be a JSON array of {urls, username?, credential?}';
+    try {
+      const parsed = z.array(iceServerSchema).safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: `${expected}, got ${JSON.stringify(raw)}` });
+    return z.NEVER;
+  });
+
+const envSchema = z.object({
+  PORT: int('PORT', 'TCP port (0 = any free port)', 0, 65_535, 30_006),
+  HOST: ip('HOST', '127.0.0.1'),
+  NODE_ID: z.string().optional(),
+  REGION: z.string().optional(),
+  PUBLIC_URL: url('PUBLIC_URL'),
+  EDGE_URL: url('EDGE_URL'),
+  NODE_SHARED_SECRET: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+  ICE_ADDRESS: ip('ICE_ADDRESS', '127.0.0.1'),
+  ICE_LITE: bool('ICE_LITE', true),
+  ICE_SERVERS: iceServersVar,
+  ICE_PORT_MIN: int('ICE_PORT_MIN', 'UDP port', 1, 65_535, 0),
+  ICE_PORT_MAX: int('ICE_PORT_MAX', 'UDP port', 1, 65_535, 0),
+  MAX_SESSIONS: int('MAX_SESSIONS', 'sessions', 1, 100_000, 500),
+  MAX_ICE_CANDIDATES: int('MAX_ICE_CANDIDATES', 'candidates', 1, 1_000, MAX_ICE_CANDIDATES),
+  CONNECT_TIMEOUT_MS: int('CONNECT_TIMEOUT_MS', 'milliseconds', 100, 600_000, 15_000),
+  IDLE_TIMEOUT_MS: int('IDLE_TIMEOUT_MS', 'milliseconds', 100, 86_400_000, 60_000),
+  MAX_BODY_BYTES: int('MAX_BODY_BYTES', 'bytes', 1_024, 16 * 1024 * 1024, MAX_BODY_BYTES),
+  DRAIN_TIMEOUT_MS: int('DRAIN_TIMEOUT_MS', 'milliseconds', 0, 3_600_000, DRAIN_TIMEOUT_MS),
+  HEARTBEAT_INTERVAL_MS: int(
+    'HEARTBEAT_INTERVAL_MS',
+    'milliseconds',
+    100,
+    60_000,
+    HEARTBEAT_INTERVAL_MS,
+  ),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional(),
+});
+
+/** The development secret from `.dev.vars`, or undefined when the file or the line is missing. */
+function devSecret(): string | undefined {
+  try {
+    const line = readFileSync(DEV_VARS_FILE, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('NODE_SHARED_SECRET='));
+    return line?.slice('NODE_SHARED_SECRET='.length).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses `env`; throws {@link ConfigError} listing every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => i.message).join('\n'));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const dev = production ? undefined : devSecret();
+  const secret = e.NODE_SHARED_SECRET || dev;
+  if (!secret) {
+    problems.push(
+      production
+        ? 'NODE_SHARED_SECRET is required when NODE_ENV=production'
+        : 'NODE_SHARED_SECRET is required (no .dev.vars default found)',
+    );
+  } else if (secret.length < 16) {
+    problems.push('NODE_SHARED_SECRET must be at least 16 characters');
+  } else if (production && secret === devSecret()) {
+    problems.push('NODE_SHARED_SECRET must not be the .dev.vars value when NODE_ENV=production');
+  }
+  const nodeId = e.NODE_ID ?? `node-${e.PORT}`;
+  if (!nameSchema.safeParse(nodeId).success) {
+    problems.push(
+      `NODE_ID must be 1-64 characters of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(nodeId)}`,
+    );
+  }
+  const region = e.REGION ?? 'local';
+  if (region.length < 1 || region.length > 32) problems.push('REGION must be 1-32 characters');
+  let portRange: [number, number] | undefined;
+  if (e.ICE_PORT_MIN || e.ICE_PORT_MAX) {
+    if (!e.ICE_PORT_MIN || !e.ICE_PORT_MAX || e.ICE_PORT_MIN >= e.ICE_PORT_MAX) {
+      problems.push(
+        'ICE_PORT_MIN and ICE_PORT_MAX (UDP ports) must be set together with MIN < MAX',
+      );
+    } else {
+      portRange = [e.ICE_PORT_MIN, e.ICE_PORT_MAX];
+    }
+  }
+  if (!e.ICE_LITE && !hasIceServer(e.ICE_SERVERS)) {
+    problems.push(
+      'ICE_SERVERS must name a stun:/turn: url when ICE_LITE=false (werift would use a public STUN server otherwise)',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  const reachableHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
+  const hostInUrl = reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    nodeId,
+    region,
+    publicUrl: e.PUBLIC_URL ?? (e.PORT === 0 ? undefined : `http://${hostInUrl}:${e.PORT}`),
+    edgeUrl: e.EDGE_URL,
+    sharedSecret: secret as string,
+    ice: { lite: e.ICE_LITE, address: e.ICE_ADDRESS, servers: e.ICE_SERVERS, portRange },
+    maxSessions: e.MAX_SESSIONS,
+    maxIceCandidates: e.MAX_ICE_CANDIDATES,
+    connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
+    idleTimeoutMs: e.IDLE_TIMEOUT_MS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}

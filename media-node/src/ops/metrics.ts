@@ -1,0 +1,163 @@
+/**
+ * Every metric of the media node, in one registry (names are part of the contract, see
+ * DESIGN.md). Labels are bounded: device classes come from an allow-list, routes are patterns.
+ * RTP traffic is counted with plain integers on the hot path and folded into prom-client only
+ * when scraped.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Per-packet counters, incremented on the forwarding path (no allocation, no labels). */
+export interface RtpCounters {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+}
+
+/** Live values read at scrape time. */
+export interface MetricsSources {
+  activeSessions(): number;
+  activeRooms(): number;
+  drainRemaining(): number;
+}
+
+const DEVICE_CLASSES = new Set([
+  'web',
+  'ios',
+  'android',
+  'desktop',
+  'mobile',
+  'bot',
+  'test',
+  'load',
+  'demo',
+]);
+
+/** The bounded `device_class` label of a device id: its prefix before `-` if known, else `other`. */
+export function deviceClass(deviceId: string): string {
+  const prefix = deviceId.split('-', 1)[0]?.toLowerCase() ?? '';
+  return DEVICE_CLASSES.has(prefix) ? prefix : 'other';
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A fresh registry (one per node instance, so tests can run several in one process). */
+export function createMetrics(nodeId: string, sources: MetricsSources) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ node_id: nodeId });
+  collectDefaultMetrics({ register: registry });
+  const rtp: RtpCounters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
+  const reported: RtpCounters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
+  const fold = (c: Counter<'direction'>, inKey: keyof RtpCounters, outKey: keyof RtpCounters) => {
+    c.inc({ direction: 'in' }, rtp[inKey] - reported[inKey]);
+    c.inc({ direction: 'out' }, rtp[outKey] - reported[outKey]);
+    reported[inKey] = rtp[inKey];
+    reported[outKey] = rtp[outKey];
+  };
+  const r = [registry];
+  return {
+    registry,
+    rtp,
+    activeSessions: new Gauge({
+      name: 'media_active_sessions',
+      help: 'Sessions open now',
+      registers: r,
+      collect() {
+        this.set(sources.activeSessions());
+      },
+    }),
+    sessionsCreated: new Counter({
+      name: 'media_sessions_created_total',
+      help: 'Sessions created, by device class (bounded label)',
+      labelNames: ['device_class'] as const,
+      registers: r,
+    }),
+    iceConnections: new Counter({
+      name: 'media_ice_connections_total',
+      help: 'ICE connection outcomes: connected, failed, timeout',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
+    setupSeconds: new Histogram({
+      name: 'media_session_setup_seconds',
+      help: 'Offer received to connected, in seconds',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    }),
+    httpRequests: new Counter({
+      name: 'media_http_requests_total',
+      help: 'Internal API requests (route = pattern)',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: r,
+    }),
+    httpDuration: new Histogram({
+      name: 'media_http_duration_seconds',
+      help: 'Internal API latency in seconds',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    }),
+    candidatesRejected: new Counter({
+      name: 'media_ice_candidates_rejected_total',
+      help: 'Remote ICE candidates refused by the per-session limit',
+      registers: r,
+    }),
+    activeRooms: new Gauge({
+      name: 'media_rooms_active',
+      help: 'Rooms open now',
+      registers: r,
+      collect() {
+        this.set(sources.activeRooms());
+      },
+    }),
+    rtpPackets: new Counter({
+      name: 'media_rtp_packets_total',
+      help: 'RTP packets received (in) and forwarded (out)',
+      labelNames: ['direction'] as const,
+      registers: r,
+      collect() {
+        fold(this, 'packetsIn', 'packetsOut');
+      },
+    }),
+    rtpBytes: new Counter({
+      name: 'media_rtp_bytes_total',
+      help: 'RTP payload bytes received (in) and forwarded (out)',
+      labelNames: ['direction'] as const,
+      registers: r,
+      collect() {
+        fold(this, 'bytesIn', 'bytesOut');
+      },
+    }),
+    draining: new Gauge({ name: 'media_draining', help: '1 while draining', registers: r }),
+    drainRemaining: new Gauge({
+      name: 'media_drain_sessions_remaining',
+      help: 'Sessions still open while draining (0 otherwise)',
+      registers: r,
+      collect() {
+        this.set(sources.drainRemaining());
+      },
+    }),
+    drainForcedCloses: new Counter({
+      name: 'media_drain_forced_closes_total',
+      help: 'Sessions closed with node_shutdown at the drain deadline',
+      registers: r,
+    }),
+    eventsDropped: new Counter({
+      name: 'media_edge_events_dropped_total',
+      help: 'Session events dropped because the edge queue was full or rejected them',
+      registers: r,
+    }),
+    edgeRequestFailures: new Counter({
+      name: 'media_edge_request_failures_total',
+      help: 'Failed requests to the edge, by kind (heartbeat, events)',
+      labelNames: ['kind'] as const,
+      registers: r,
+    }),
+    internalErrors: new Counter({
+      name: 'media_internal_errors_total',
+      help: 'Errors caught inside werift callbacks or process handlers, by source',
+      labelNames: ['source'] as const,
+      registers: r,
+    }),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Graceful shutdown, in order: stop accepting sessions and tell the edge (`draining`), let
+ * sessions end by themselves until the drain deadline, close the rest with `node_shutdown`
+ * (so clients rejoin elsewhere), flush the events, tell the edge `stopped`, close the server.
+ */
+import type { Server } from 'node:http';
+import type { EdgeClient } from '../edge/edge-client.ts';
+import type { EventQueue } from '../edge/event-queue.ts';
+import type { Heartbeats } from '../edge/heartbeat.ts';
+import type { Logger } from '../log.ts';
+import type { SessionRegistry } from '../rtc/session-registry.ts';
+import { withTimeout } from '../util/timers.ts';
+import type { Metrics } from './metrics.ts';
+
+/** Bound on each step that talks to the edge after the drain deadline, in ms. */
+const EDGE_STEP_TIMEOUT_MS = 3_000;
+
+export interface ShutdownParts {
+  registry: SessionRegistry;
+  events: EventQueue;
+  heartbeats: Heartbeats | undefined;
+  edge: EdgeClient | undefined;
+  server: Server;
+  metrics: Metrics;
+  log: Logger;
+  drainTimeoutMs: number;
+}
+
+export interface ShutdownResult {
+  sessionsAtStart: number;
+  endedDuringDrain: number;
+  forcedCloses: number;
+  durationMs: number;
+}
+
+export async function shutdown(p: ShutdownParts): Promise<ShutdownResult> {
+  const started = performance.now();
+  const sessionsAtStart = p.registry.sessionCount;
+  p.registry.startDraining();
+  p.metrics.draining.set(1);
+  p.log.info(
+    { sessions: sessionsAtStart, rooms: p.registry.roomCount, drainTimeoutMs: p.drainTimeoutMs },
+    'shutting_down',
+  );
+  await withTimeout(p.heartbeats?.setState('draining') ?? Promise.resolve(), EDGE_STEP_TIMEOUT_MS);
+  await p.registry.waitUntilEmpty(Math.max(0, p.drainTimeoutMs - (performance.now() - started)));
+  const forcedCloses = p.registry.closeAll('node_shutdown');
+  p.metrics.drainForcedCloses.inc(forcedCloses);
+  p.registry.stopReaper();
+  await p.events.flushAndClose(EDGE_STEP_TIMEOUT_MS);
+  p.heartbeats?.stop();
+  await withTimeout(p.heartbeats?.setState('stopped') ?? Promise.resolve(), EDGE_STEP_TIMEOUT_MS);
+  await p.edge?.close();
+  await new Promise<void>((resolve) => {
+    p.server.close(() => resolve());
+    p.server.closeAllConnections();
+  });
+  const result: ShutdownResult = {
+    sessionsAtStart,
+    endedDuringDrain: sessionsAtStart - forcedCloses,
+    forcedCloses,
+    durationMs: Math.round(performance.now() - started),
+  };
+  p.log.info(result, 'stopped');
+  return result;
+}

@@ -1,0 +1,250 @@
+/**
+ * All sessions and rooms of this node: admission (capacity, draining), the internal API's
+ * operations, per-session limits, the idle reaper, and closing everything at shutdown.
+ */
+import type { PeerConfig } from 'werift';
+import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
+import { MediaError } from '../../../shared/errors.ts';
+import type { NodeEvent } from '../../../shared/events.ts';
+import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
+import type { Config } from '../config.ts';
+import { deviceClass, type Metrics } from '../ops/metrics.ts';
+import type { ErrorReporter } from '../util/guard.ts';
+import { nodePeerConfig } from './peer-config.ts';
+import { Room } from './room.ts';
+import { assertWebRtcSdp } from './sdp-check.ts';
+import { Session, SessionClosedError, type SessionHooks } from './session.ts';
+
+/** Seconds a client should wait before retrying a refused session. */
+const RETRY_AFTER_CAPACITY_S = 2;
+const RETRY_AFTER_DRAINING_S = 5;
+
+export type RegistryConfig = Pick<
+  Config,
+  'ice' | 'maxSessions' | 'maxIceCandidates' | 'connectTimeoutMs' | 'idleTimeoutMs'
+>;
+
+export interface RegistryOptions {
+  config: RegistryConfig;
+  metrics: Metrics;
+  emit(event: NodeEvent): void;
+  report: ErrorReporter;
+}
+
+export class SessionRegistry {
+  readonly #o: RegistryOptions;
+  readonly #peerConfig: Partial<PeerConfig>;
+  readonly #sessions = new Map<string, Session>();
+  readonly #rooms = new Map<string, Room>();
+  readonly #hooks: SessionHooks;
+  readonly #emptyWaiters = new Set<() => void>();
+  #reaper: NodeJS.Timeout | undefined;
+  #draining = false;
+
+  constructor(options: RegistryOptions) {
+    this.#o = options;
+    this.#peerConfig = nodePeerConfig(options.config.ice);
+    const { metrics } = options;
+    this.#hooks = {
+      onConnected: (s) => {
+        metrics.iceConnections.inc({ result: 'connected' });
+        metrics.setupSeconds.observe((performance.now() - s.startedAt) / 1000);
+        this.#rooms.get(s.room)?.activate(s);
+      },
+      onTrack: (s, track) => this.#rooms.get(s.room)?.publish(s, track),
+      onData: (s, data) => this.#rooms.get(s.room)?.relay(s, data),
+      onClosed: (s, reason) => this.#onClosed(s, reason),
+    };
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Creates a session from the client's offer, or renegotiates an existing one. */
+  async offer(id: string, req: NodeOfferRequest): Promise<string> {
+    assertWebRtcSdp(req.sdp, 'offer');
+    const existing = this.#sessions.get(id);
+    if (existing) {
+      if (existing.room !== req.room || existing.deviceId !== req.deviceId) {
+        throw new MediaError('invalid_state', 'session exists with another room or device');
+      }
+      return this.#signal(() => existing.acceptOffer(req.sdp));
+    }
+    if (this.#draining) {
+      throw new MediaError('draining', 'node is draining', {}, RETRY_AFTER_DRAINING_S);
+    }
+    if (this.#sessions.size >= this.#o.config.maxSessions) {
+      throw new MediaError(
+        'capacity_exceeded',
+        'node is at capacity',
+        { limit: this.#o.config.maxSessions },
+        RETRY_AFTER_CAPACITY_S,
+      );
+    }
+    const session = new Session({
+      id,
+      room: req.room,
+      deviceId: req.deviceId,
+      echo: req.echo,
+      peerConfig: this.#peerConfig,
+      connectTimeoutMs: this.#o.config.connectTimeoutMs,
+      counters: this.#o.metrics.rtp,
+      emit: this.#o.emit,
+      hooks: this.#hooks,
+      report: this.#o.report,
+    });
+    // Registered before the first await, so concurrent offers see the capacity taken.
+    this.#sessions.set(id, session);
+    let room = this.#rooms.get(req.room);
+    if (!room) {
+      room = new Room(req.room, this.#o.emit);
+      this.#rooms.set(req.room, room);
+    }
+    room.add(session);
+    this.#o.metrics.sessionsCreated.inc({ device_class: deviceClass(req.deviceId) });
+    try {
+      return await session.acceptOffer(req.sdp);
+    } catch (error) {
+      // The edge gets the error reply; no events for a session that never started.
+      session.close('node_rejected', { silent: true });
+      throw toMediaError(error);
+    }
+  }
+
+  async answer(id: string, sdp: string): Promise<void> {
+    const session = this.#get(id);
+    assertWebRtcSdp(sdp, 'answer');
+    await this.#signal(() => session.acceptAnswer(sdp));
+  }
+
+  /** Adds candidates, refusing the whole request if it would pass the per-session limit. */
+  async candidates(id: string, candidates: IceCandidateInit[]): Promise<void> {
+    const session = this.#get(id);
+    const limit = this.#o.config.maxIceCandidates;
+    const counted = candidates.filter((c) => c.candidate !== '').length;
+    if (session.iceCandidates + counted > limit) {
+      this.#o.metrics.candidatesRejected.inc(counted);
+      throw new MediaError(
+        'too_many_ice_candidates',
+        `at most ${limit} ICE candidates per session`,
+        {
+          limit,
+          accepted: session.iceCandidates,
+        },
+      );
+    }
+    session.iceCandidates += counted;
+    await session.addCandidates(candidates);
+  }
+
+  view(id: string): NodeSessionView {
+    return this.#get(id).view();
+  }
+
+  roomView(name: string): NodeRoomView {
+    return this.#rooms.get(name)?.view() ?? { room: name, participants: [] };
+  }
+
+  /** Closes a session; a no-op when it is already gone. */
+  close(id: string, reason: EndReason): void {
+    this.#sessions.get(id)?.close(reason);
+  }
+
+  /** Refuses new sessions from now on (existing ones continue). */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  /** Resolves true once no session is left, false when `timeoutMs` passes first. */
+  waitUntilEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.#sessions.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (empty: boolean) => {
+        clearTimeout(timer);
+        this.#emptyWaiters.delete(onEmpty);
+        resolve(empty);
+      };
+      const onEmpty = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#emptyWaiters.add(onEmpty);
+    });
+  }
+
+  /** Closes every session with `reason`; returns how many there were. */
+  closeAll(reason: EndReason): number {
+    const all = [...this.#sessions.values()];
+    for (const session of all) session.close(reason);
+    return all.length;
+  }
+
+  /** Starts the idle reaper (connect timeouts are per session). */
+  startReaper(): void {
+    const every = Math.max(50, Math.min(1_000, Math.floor(this.#o.config.idleTimeoutMs / 4)));
+    this.#reaper = setInterval(() => this.#reapIdle(), every);
+  }
+
+  stopReaper(): void {
+    if (this.#reaper) clearInterval(this.#reaper);
+    this.#reaper = undefined;
+  }
+
+  #reapIdle(): void {
+    const now = Date.now();
+    for (const session of this.#sessions.values()) {
+      if (session.state !== 'connected') continue;
+      const mark = session.idleMark;
+      if (mark.activity !== session.activity) {
+        mark.activity = session.activity;
+        mark.at = now;
+      } else if (now - mark.at >= this.#o.config.idleTimeoutMs) {
+        session.close('idle');
+      }
+    }
+  }
+
+  #get(id: string): Session {
+    const session = this.#sessions.get(id);
+    if (!session) throw new MediaError('session_not_found', 'no such session on this node');
+    return session;
+  }
+
+  async #signal<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof SessionClosedError) {
+        throw new MediaError('session_not_found', 'session closed meanwhile');
+      }
+      throw toMediaError(error);
+    }
+  }
+
+  #onClosed(session: Session, reason: EndReason): void {
+    if (this.#sessions.get(session.id) !== session) return;
+    this.#sessions.delete(session.id);
+    if (reason === 'ice_failed') this.#o.metrics.iceConnections.inc({ result: 'failed' });
+    if (reason === 'connect_timeout') this.#o.metrics.iceConnections.inc({ result: 'timeout' });
+    const room = this.#rooms.get(session.room);
+    if (room) {
+      room.leave(session);
+      if (room.size === 0) this.#rooms.delete(room.name);
+    }
+    if (this.#sessions.size === 0) for (const wake of [...this.#emptyWaiters]) wake();
+  }
+}
+
+/** werift's SDP errors are the client's fault (400); our own MediaErrors pass through. */
+function toMediaError(error: unknown): MediaError {
+  if (error instanceof MediaError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new MediaError('invalid_request', `SDP could not be applied: ${message.slice(0, 200)}`);
+}

@@ -1,0 +1,53 @@
+/** An in-process media node wired to a fake edge, for tests. */
+import { pino } from 'pino';
+import { type FakeEdge, startFakeEdge } from '../../../test/support/fake-edge.ts';
+import { createMediaNode, type MediaNode } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type NodeApi, nodeApi } from './node-api.ts';
+
+export const TEST_SECRET = 'test-node-secret-0123456789';
+
+export interface TestNode {
+  node: MediaNode;
+  edge: FakeEdge;
+  api: NodeApi;
+  close(): Promise<void>;
+}
+
+export async function startTestNode(env: Record<string, string> = {}): Promise<TestNode> {
+  const edge = await startFakeEdge(TEST_SECRET);
+  const config = loadConfig({
+    PORT: '0',
+    NODE_ID: 'test-node',
+    EDGE_URL: edge.url,
+    NODE_SHARED_SECRET: TEST_SECRET,
+    HEARTBEAT_INTERVAL_MS: '1000',
+    // Closing a test node with live sessions should not wait the production 30 s.
+    DRAIN_TIMEOUT_MS: '500',
+    ...env,
+  });
+  const node = createMediaNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  await node.start();
+  return {
+    node,
+    edge,
+    api: nodeApi(node.url, TEST_SECRET),
+    async close() {
+      await node.shutdown();
+      await edge.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
