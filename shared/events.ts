@@ -24,10 +24,14 @@ export const eventBodySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('candidate'), candidate: iceCandidateSchema }),
   /** A server-initiated renegotiation offer: answer with `POST .../answer`. */
   z.object({ type: z.literal('offer'), sdp: sdpSchema }),
+  /**
+   * Another participant joined or left the room. Its id is `participantSessionId`: `sessionId`
+   * is the recipient's in both the node's events and the socket's envelope.
+   */
   z.object({
     type: z.literal('participant'),
     action: z.enum(['joined', 'left']),
-    sessionId: z.string().max(64),
+    participantSessionId: z.string().max(64),
     deviceId: nameSchema,
   }),
   /** A track published in the room (sent to every participant, the publisher included). */

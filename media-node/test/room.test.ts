@@ -67,9 +67,20 @@ describe('room of three', () => {
     const room = await t.api.request('GET', '/internal/v1/rooms/lobby');
     expect(room.status).toBe(200);
     expect(room.json.participants).toHaveLength(3);
-    // One joined event per participant (about that participant; the edge fans it out).
-    const joined = t.edge.events.filter((e) => e.type === 'participant' && e.action === 'joined');
-    expect(joined.map((e) => e.sessionId).sort()).toEqual(['room-a', 'room-b', 'room-c']);
+    // Every member is told about every other one (recipient <- participant).
+    const joined = t.edge.events.flatMap((e) =>
+      e.type === 'participant' && e.action === 'joined'
+        ? [`${e.sessionId}<-${e.participantSessionId}`]
+        : [],
+    );
+    expect(joined.sort()).toEqual([
+      'room-a<-room-b',
+      'room-a<-room-c',
+      'room-b<-room-a',
+      'room-b<-room-c',
+      'room-c<-room-a',
+      'room-c<-room-b',
+    ]);
     // Track events go to every member, the publisher included: 3 members x 6 tracks.
     expect(t.edge.events.filter((e) => e.type === 'track' && e.action === 'added')).toHaveLength(
       18,
@@ -78,10 +89,14 @@ describe('room of three', () => {
 
     // c leaves: a and b are told and its tracks are removed from their sessions.
     expect((await t.api.request('DELETE', '/internal/v1/sessions/room-c')).status).toBe(204);
-    await t.edge.waitForEvent(
-      (e) => e.type === 'participant' && e.action === 'left' && e.sessionId === 'room-c',
-    );
     for (const me of [a, b]) {
+      await t.edge.waitForEvent(
+        (e) =>
+          e.sessionId === me.sessionId &&
+          e.type === 'participant' &&
+          e.action === 'left' &&
+          e.participantSessionId === 'room-c',
+      );
       await t.edge.waitForEvent(
         (e) => e.sessionId === me.sessionId && e.type === 'track' && e.action === 'removed',
       );

@@ -4,26 +4,21 @@
  * Every published track goes to every other active member; data messages are relayed to
  * every other active member (and back to the sender in echo mode).
  *
- * Event addressing: `track` events are sent once per member (the `sessionId` of the event is
- * the recipient). `participant` events cannot be addressed that way: their body's own
- * `sessionId` (the participant) takes the same key as the recipient in `NodeEvent`
- * (shared/events.ts). So each join / leave is reported once, about the participant's session,
- * and the edge, which knows the room's members, fans it out.
+ * Event addressing: `track` and `participant` events are sent once per recipient member (the
+ * `sessionId` of a `NodeEvent` is the recipient). A member that becomes active learns about
+ * every member already active, and they learn about it.
  */
-import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeRoomView } from '../../../shared/internal.ts';
 import type { PublishedTrack } from './published-track.ts';
 import type { Session } from './session.ts';
 
 export class Room {
   readonly name: string;
-  readonly #emit: (event: NodeEvent) => void;
   readonly #members = new Map<string, Session>();
   readonly #active = new Set<Session>();
 
-  constructor(name: string, emit: (event: NodeEvent) => void) {
+  constructor(name: string) {
     this.name = name;
-    this.#emit = emit;
   }
 
   get size(): number {
@@ -37,7 +32,10 @@ export class Room {
   /** The session connected: introduce it, give it every existing track, publish its own. */
   activate(session: Session): void {
     if (!this.#members.has(session.id) || this.#active.has(session)) return;
-    this.#participant('joined', session);
+    for (const other of this.#active) {
+      other.notify(participantEvent('joined', session));
+      session.notify(participantEvent('joined', other));
+    }
     for (const other of this.#active) {
       for (const track of other.published.values()) {
         session.notify(trackEvent('added', track));
@@ -72,12 +70,8 @@ export class Room {
         other.unsubscribe(track.id);
         other.notify(trackEvent('removed', track));
       }
+      other.notify(participantEvent('left', session));
     }
-    this.#participant('left', session);
-  }
-
-  #participant(action: 'joined' | 'left', session: Session): void {
-    this.#emit({ type: 'participant', action, sessionId: session.id, deviceId: session.deviceId });
   }
 
   view(): NodeRoomView {
@@ -89,6 +83,15 @@ export class Room {
       }),
     };
   }
+}
+
+function participantEvent(action: 'joined' | 'left', about: Session) {
+  return {
+    type: 'participant' as const,
+    action,
+    participantSessionId: about.id,
+    deviceId: about.deviceId,
+  };
 }
 
 function trackEvent(action: 'added' | 'removed', track: PublishedTrack) {

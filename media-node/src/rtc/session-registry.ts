@@ -106,7 +106,7 @@ export class SessionRegistry {
     this.#sessions.set(id, session);
     let room = this.#rooms.get(req.room);
     if (!room) {
-      room = new Room(req.room, this.#o.emit);
+      room = new Room(req.room);
       this.#rooms.set(req.room, room);
     }
     room.add(session);
