@@ -18,6 +18,13 @@ export const SLOW_CONSUMER_GRACE_MS = 1_000;
 
 /** WebSocket close code for a consumer that fell behind (4000-4999 are application codes). */
 export const CLOSE_SLOW_CONSUMER = 4008;
+/**
+ * Events kept per session for resuming (`?since=`); older ones are deleted as new ones arrive.
+ * Four times the send window: a consumer that falls further behind is closed long before.
+ */
+export const EVENT_LOG_LIMIT = 1_024;
+/** WebSocket close code for a resume from before the kept events: the client must rejoin. */
+export const CLOSE_RESUME_GAP = 4009;
 /** WebSocket close code when the session ended. */
 export const CLOSE_SESSION_ENDED = 4000;
 

@@ -2,12 +2,14 @@ import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../shared/events.ts';
 import {
+  CLOSE_RESUME_GAP,
   CLOSE_SESSION_ENDED,
   CLOSE_SLOW_CONSUMER,
+  EVENT_LOG_LIMIT,
   EVENT_QUEUE_LIMIT,
 } from '../../shared/limits.ts';
 import { authed, call, negotiatingSession, nodeEvents, token, uid } from './support/edge.ts';
-import { shardOf } from './support/shards.ts';
+import { keptEvents, shardOf } from './support/shards.ts';
 import { closedWithin, openEvents } from './support/socket.ts';
 
 const events = (frames: unknown[]) =>
@@ -59,6 +61,33 @@ describe('event WebSocket', () => {
     await second.until((f) => events(f).length === 4);
     expect(events(second.frames).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
     second.ws.close(1000, 'done');
+  });
+
+  it('keeps the newest events only, and closes a resume from before them with 4009', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    // 1 state event + 1,100 candidates: seq 1..1101, of which the newest 1,024 are kept.
+    for (let sent = 0; sent < 1_100; sent += 400) {
+      const n = Math.min(400, 1_100 - sent);
+      await nodeEvents(nodeId, candidateEvents(session.sessionId, n));
+    }
+    const lastSeq = 1_101;
+    expect(await keptEvents(session.sessionId)).toEqual({
+      n: EVENT_LOG_LIMIT,
+      min: lastSeq - EVENT_LOG_LIMIT + 1,
+      max: lastSeq,
+    });
+    const kept = await openEvents(
+      `${session.links.events}?since=${lastSeq - EVENT_LOG_LIMIT}`,
+      tok,
+    );
+    await kept.until((f) => events(f).length === EVENT_QUEUE_LIMIT);
+    expect(events(kept.frames)[0]?.seq).toBe(lastSeq - EVENT_LOG_LIMIT + 1);
+    kept.ws.close(1000, 'done');
+    const stale = await openEvents(`${session.links.events}?since=1`, tok);
+    const closed = await closedWithin(stale);
+    expect(closed.code).toBe(CLOSE_RESUME_GAP);
+    expect(closed.reason).toMatch(/rejoin/);
+    expect(events(stale.frames)).toEqual([]);
   });
 
   it('a socket survives its shard hibernating: the cursor lives in the socket attachment', async () => {

@@ -42,6 +42,7 @@ describe('/metrics', () => {
       media_draining: 'gauge',
       media_drain_sessions_remaining: 'gauge',
       media_drain_forced_closes_total: 'counter',
+      media_room_top_participants: 'gauge',
       process_cpu_user_seconds_total: 'counter',
       nodejs_eventloop_lag_seconds: 'gauge',
       process_resident_memory_bytes: 'gauge',
@@ -57,6 +58,18 @@ describe('/metrics', () => {
     expect(sampleValue(m, 'media_rooms_active')).toBe(2);
     expect(sampleValue(m, 'media_draining')).toBe(0);
     expect(sampleValue(m, 'media_ice_connections_total', { result: 'connected' })).toBe(2);
+    expect(sampleValue(m, 'media_ice_connections_total', { result: 'failed' })).toBe(0);
+    // Two rooms of one participant each: ranks 1 and 2, the rest 0; no room name as a label.
+    const ranks = m
+      .get('media_room_top_participants')
+      ?.samples.map((s) => [s.labels.rank, s.value]);
+    expect(ranks).toEqual([
+      ['1', 1],
+      ['2', 1],
+      ['3', 0],
+      ['4', 0],
+      ['5', 0],
+    ]);
     // The raw device id never becomes a label value.
     const classes = m
       .get('media_sessions_created_total')

@@ -16,10 +16,13 @@ export interface Panel {
   queries: PanelQuery[];
 }
 
-/** `a or on() vector(0)`-style fallback so a rate of rare events shows 0, not "no data". */
-function orZero(expr: string, by: string): string {
+/**
+ * A rate of rare events (5xx) has no series until the first one: fall back to the same grouping
+ * of all requests times 0, so the panel shows 0 per route instead of "no data".
+ */
+function orZero(expr: string, by: string, metric = 'media_http_requests_total'): string {
   const base = by ? `sum by (${by}) ` : 'sum ';
-  return `${expr} or ${base}(rate(media_http_requests_total[5m])) * 0`;
+  return `${expr} or ${base}(rate(${metric}[5m])) * 0`;
 }
 
 export const panels: Panel[] = [
@@ -52,6 +55,15 @@ export const panels: Panel[] = [
         expr: 'sum(rate(media_ice_connections_total{result="connected"}[5m])) / clamp_min(sum(rate(media_ice_connections_total[5m])), 1e-9)',
         legend: 'success',
       },
+    ],
+  },
+  {
+    title: 'ICE results by outcome',
+    description: 'ICE attempts per second on the media nodes: connected, failed, timeout.',
+    unit: 'ops',
+    kind: 'timeseries',
+    queries: [
+      { expr: 'sum by (result) (rate(media_ice_connections_total[5m]))', legend: '{{result}}' },
     ],
   },
   {
@@ -117,10 +129,21 @@ export const panels: Panel[] = [
   },
   {
     title: 'Draining nodes',
-    description: '1 while a node drains before shutdown (should last at most DRAIN_TIMEOUT).',
+    description:
+      '1 while a node drains before shutdown (should last at most DRAIN_TIMEOUT_MS), the sessions it still holds, and sessions it had to close at the deadline.',
     unit: 'short',
     kind: 'timeseries',
-    queries: [{ expr: 'max by (instance) (media_draining)', legend: '{{instance}}' }],
+    queries: [
+      { expr: 'max by (instance) (media_draining)', legend: '{{instance}} draining' },
+      {
+        expr: 'max by (instance) (media_drain_sessions_remaining)',
+        legend: '{{instance}} sessions left',
+      },
+      {
+        expr: 'sum by (instance) (increase(media_drain_forced_closes_total[1h]))',
+        legend: '{{instance}} forced closes (1h)',
+      },
+    ],
   },
   {
     title: 'Load per node',
@@ -130,6 +153,19 @@ export const panels: Panel[] = [
     queries: [
       { expr: 'sum by (instance) (media_active_sessions)', legend: '{{instance}} sessions' },
       { expr: 'sum by (instance) (media_rooms_active)', legend: '{{instance}} rooms' },
+    ],
+  },
+  {
+    title: 'Largest rooms',
+    description:
+      'Participants of the largest rooms of each node, by rank (top-K gauge: no room names as labels; look a room up with GET /api/media/rooms/:room).',
+    unit: 'short',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'topk(5, max by (instance, rank) (media_room_top_participants))',
+        legend: '{{instance}} #{{rank}}',
+      },
     ],
   },
   {
@@ -157,6 +193,107 @@ export const panels: Panel[] = [
       {
         expr: 'max by (instance) (nodejs_heap_size_used_bytes{job="media-nodes"})',
         legend: '{{instance}} heap',
+      },
+    ],
+  },
+  {
+    title: 'Edge requests per second by route',
+    description: 'Requests the edge Worker served, per route pattern (all isolates).',
+    unit: 'reqps',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'sum by (route) (rate(media_edge_http_requests_total[5m]))',
+        legend: '{{route}}',
+      },
+    ],
+  },
+  {
+    title: 'Edge API p99 by route',
+    description: 'Latency of the edge Worker per route pattern (node calls included).',
+    unit: 's',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'histogram_quantile(0.99, sum by (le, route) (rate(media_edge_http_duration_seconds_bucket[5m])))',
+        legend: '{{route}}',
+      },
+    ],
+  },
+  {
+    title: 'Edge 5xx per second by route',
+    description: 'Server errors of the edge (0 when there are none).',
+    unit: 'reqps',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: orZero(
+          'sum by (route) (rate(media_edge_http_requests_total{status=~"5.."}[5m]))',
+          'route',
+          'media_edge_http_requests_total',
+        ),
+        legend: '{{route}}',
+      },
+    ],
+  },
+  {
+    title: 'Edge sessions per shard',
+    description: 'Sessions not yet ended, per session shard (Durable Object).',
+    unit: 'short',
+    kind: 'timeseries',
+    queries: [{ expr: 'sum by (shard) (media_edge_sessions_active)', legend: 'shard {{shard}}' }],
+  },
+  {
+    title: 'Edge sessions created and failed',
+    description: 'Sessions created per second, and failed ones by reason.',
+    unit: 'ops',
+    kind: 'timeseries',
+    queries: [
+      { expr: 'sum(rate(media_edge_sessions_created_total[5m]))', legend: 'created' },
+      {
+        expr: 'sum by (reason) (rate(media_edge_sessions_failed_total[5m]))',
+        legend: 'failed {{reason}}',
+      },
+    ],
+  },
+  {
+    title: 'ICE candidates rejected',
+    description: 'Client candidates refused by the per-session limit, at the edge and on nodes.',
+    unit: 'ops',
+    kind: 'timeseries',
+    queries: [
+      { expr: 'sum(rate(media_edge_ice_candidates_rejected_total[5m]))', legend: 'edge' },
+      { expr: 'sum(rate(media_ice_candidates_rejected_total[5m]))', legend: 'nodes' },
+    ],
+  },
+  {
+    title: 'Event sockets',
+    description: 'Event WebSockets open now, and those closed because the client fell behind.',
+    unit: 'short',
+    kind: 'timeseries',
+    queries: [
+      { expr: 'sum(media_edge_websockets_open)', legend: 'open' },
+      {
+        expr: 'sum(increase(media_edge_websockets_slow_closed_total[5m]))',
+        legend: 'slow consumers closed (5m)',
+      },
+    ],
+  },
+  {
+    title: 'Placements and node losses',
+    description:
+      'Placement decisions per second by result, registered nodes by state, and media node instances lost in the last hour by reason.',
+    unit: 'short',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'sum by (result) (rate(media_edge_placements_total[5m]))',
+        legend: 'placements {{result}}',
+      },
+      { expr: 'sum by (state) (media_edge_nodes)', legend: 'nodes {{state}}' },
+      {
+        expr: 'sum by (reason) (increase(media_edge_nodes_lost_total[1h]))',
+        legend: 'lost {{reason}} (1h)',
       },
     ],
   },

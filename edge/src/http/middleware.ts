@@ -1,14 +1,39 @@
 /** The edge's middleware, each a small factory returning a named handler. */
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { matchedRoutes } from 'hono/route';
 import { MediaError } from '../../../shared/errors.ts';
 import { verifyToken } from '../auth/token.ts';
 import { log } from '../log.ts';
-import { type AppEnv, config } from './context.ts';
+import { type Background, recordRequest } from '../metrics/request-flush.ts';
+import { UNMATCHED_ROUTE } from '../metrics/request-metrics.ts';
+import { type AppContext, type AppEnv, config } from './context.ts';
 
 const TOO_LARGE = 'the request body is larger than the limit';
 
-/** Gives every request an id (echoed in `x-request-id`) and logs one line when it ends. */
+/**
+ * The pattern of the handler that matched (`/api/media/sessions/:id`), not of a middleware, and
+ * never the raw path: a bounded metric label, and query strings may carry an access token.
+ */
+export function routePattern(c: AppContext): string {
+  const handler = matchedRoutes(c).findLast((r) => r.method !== 'ALL');
+  return handler?.path ?? UNMATCHED_ROUTE;
+}
+
+/** The request's ExecutionContext; absent when the app is called without one (some tests). */
+function executionContext(c: AppContext): Background | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Gives every request an id (echoed in `x-request-id`), logs one line when it ends and counts
+ * it in the request metrics. Durations are as the Workers runtime reports time: it advances
+ * across I/O (Durable Object and node calls), which is where the edge's latency is.
+ */
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
     const requestId = crypto.randomUUID();
@@ -17,13 +42,15 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     await next();
     // A 101 carries the WebSocket; its headers are the runtime's and must stay untouched.
     if (c.res.status !== 101) c.header('x-request-id', requestId);
-    // The route pattern, never the raw URL: query strings may carry an access token.
-    log('info', 'request', {
-      requestId,
-      method: c.req.method,
-      route: c.req.routePath,
+    const ms = Date.now() - started;
+    const route = routePattern(c);
+    const { method } = c.req;
+    log('info', 'request', { requestId, method, route, status: c.res.status, ms });
+    recordRequest(c.env, executionContext(c), {
+      method,
+      route,
       status: c.res.status,
-      ms: Date.now() - started,
+      seconds: ms / 1000,
     });
   };
 }

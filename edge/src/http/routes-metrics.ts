@@ -4,6 +4,7 @@ import { assertAdmin } from '../auth/access.ts';
 import { mapBounded, withTimeout } from '../bounded.ts';
 import type { MetricSample } from '../metrics/definitions.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
+import { flushRequestMetrics } from '../metrics/request-flush.ts';
 import { type AppEnv, config, registry, shardByIndex } from './context.ts';
 
 /** Objects scraped at once, and how long each may take, in ms. */
@@ -14,6 +15,8 @@ export const metricsRoutes = new Hono<AppEnv>();
 
 metricsRoutes.get('/', async (c) => {
   assertAdmin(c.get('caller'));
+  // This isolate's requests first; other isolates flush on their own within FLUSH_INTERVAL_MS.
+  await flushRequestMetrics(c.env);
   const shards = Array.from({ length: config(c).SHARD_COUNT }, (_, i) => i);
   const scrape = (p: Promise<MetricSample[]>) =>
     withTimeout(

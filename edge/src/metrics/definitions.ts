@@ -1,8 +1,29 @@
 /**
  * The edge's metrics: names are part of the operator contract (`media_edge_` prefix, `_total`
- * for counters) and every label has a bounded set of values (reasons, states, shard numbers).
+ * for counters, `_seconds` for durations) and every label has a bounded set of values (reasons,
+ * states, shard numbers, route patterns, methods and status codes from fixed lists).
  */
+import { END_REASONS } from '../../../shared/api.ts';
+
+/** Request latency buckets in seconds: 5 ms .. 10 s, enough to tell a slow node from a fast edge. */
+export const LATENCY_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
 export const EDGE_METRICS = {
+  http_requests: {
+    name: 'media_edge_http_requests_total',
+    type: 'counter',
+    help: 'Requests served by the edge Worker, by method, route pattern and status code.',
+    labels: ['method', 'route', 'status'],
+  },
+  http_duration: {
+    name: 'media_edge_http_duration_seconds',
+    type: 'histogram',
+    help: 'Latency of the edge Worker in seconds, by method and route pattern.',
+    labels: ['method', 'route'],
+    buckets: LATENCY_BUCKETS_SECONDS,
+  },
   shard_requests: {
     name: 'media_edge_shard_requests_total',
     type: 'counter',
@@ -17,19 +38,21 @@ export const EDGE_METRICS = {
     name: 'media_edge_sessions_active',
     type: 'gauge',
     help: 'Sessions not yet ended, per shard.',
-    label: 'shard',
+    labels: ['shard'],
   },
   sessions_failed: {
     name: 'media_edge_sessions_failed_total',
     type: 'counter',
     help: 'Sessions that ended failed, by reason.',
-    label: 'reason',
+    labels: ['reason'],
+    initial: END_REASONS.filter((r) => !r.startsWith('closed_')),
   },
   sessions_closed: {
     name: 'media_edge_sessions_closed_total',
     type: 'counter',
     help: 'Sessions closed normally, by reason.',
-    label: 'reason',
+    labels: ['reason'],
+    initial: END_REASONS.filter((r) => r.startsWith('closed_')),
   },
   ice_candidates_rejected: {
     name: 'media_edge_ice_candidates_rejected_total',
@@ -50,7 +73,8 @@ export const EDGE_METRICS = {
     name: 'media_edge_node_events_total',
     type: 'counter',
     help: 'Session events reported by media nodes, by result (applied, ignored).',
-    label: 'result',
+    labels: ['result'],
+    initial: ['applied', 'ignored'],
   },
   heartbeats: {
     name: 'media_edge_heartbeats_total',
@@ -61,19 +85,21 @@ export const EDGE_METRICS = {
     name: 'media_edge_nodes',
     type: 'gauge',
     help: 'Registered media nodes, by state.',
-    label: 'state',
+    labels: ['state'],
   },
   nodes_lost: {
     name: 'media_edge_nodes_lost_total',
     type: 'counter',
     help: 'Media node instances dropped, by reason (node_lost, node_shutdown).',
-    label: 'reason',
+    labels: ['reason'],
+    initial: ['node_lost', 'node_shutdown'],
   },
   placements: {
     name: 'media_edge_placements_total',
     type: 'counter',
     help: 'Placement decisions, by result (ok or the error code).',
-    label: 'result',
+    labels: ['result'],
+    initial: ['ok'],
   },
   scrape_unreachable: {
     name: 'media_edge_metrics_unreachable_objects',
@@ -84,20 +110,64 @@ export const EDGE_METRICS = {
 
 export interface MetricDefinition {
   name: string;
-  type: 'counter' | 'gauge';
+  type: 'counter' | 'gauge' | 'histogram';
   help: string;
-  label?: string;
+  /** Label names, in the order their values are encoded in a sample's `label`. */
+  labels?: readonly string[];
+  /** Upper bounds of a histogram's buckets (without +Inf), increasing. */
+  buckets?: readonly number[];
+  /**
+   * Values of a single-label counter printed as 0 before anything happened, so `rate()` and
+   * `increase()` see the first event and dashboards show 0 instead of "no data".
+   */
+  initial?: readonly string[];
 }
 
 export type MetricKey = keyof typeof EDGE_METRICS;
+export type HistogramKey = {
+  [K in MetricKey]: (typeof EDGE_METRICS)[K]['type'] extends 'histogram' ? K : never;
+}[MetricKey];
+export type ScalarKey = Exclude<MetricKey, HistogramKey>;
 
-/** One value of one metric (label value '' when the metric has no label). */
-export interface MetricSample {
-  metric: MetricKey;
+/** One value of a counter or gauge; `label` encodes the label values (see {@link encodeLabels}). */
+export interface ScalarSample {
+  metric: ScalarKey;
   label: string;
   value: number;
 }
 
+/** One series of a histogram: per-bucket (not cumulative) counts, the last one for +Inf. */
+export interface HistogramSample {
+  metric: HistogramKey;
+  label: string;
+  counts: number[];
+  sum: number;
+}
+
+export type MetricSample = ScalarSample | HistogramSample;
+
+/**
+ * Label values are stored as one string (the counters tables' `label` column). A single value
+ * encodes as itself, so rows written before labels became lists read the same.
+ */
+const SEPARATOR = '\u001f';
+
+export function encodeLabels(values: readonly string[]): string {
+  return values.join(SEPARATOR);
+}
+
+export function decodeLabels(label: string): string[] {
+  return label.split(SEPARATOR);
+}
+
 export function isMetricKey(name: string): name is MetricKey {
   return Object.hasOwn(EDGE_METRICS, name);
+}
+
+export function isScalarKey(name: string): name is ScalarKey {
+  return isMetricKey(name) && EDGE_METRICS[name].type !== 'histogram';
+}
+
+export function isHistogramKey(name: string): name is HistogramKey {
+  return isMetricKey(name) && EDGE_METRICS[name].type === 'histogram';
 }

@@ -12,7 +12,7 @@ import { mapBounded, withTimeout } from '../bounded.ts';
 import { type EdgeConfig, loadConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import { log } from '../log.ts';
-import { isMetricKey, type MetricSample } from '../metrics/definitions.ts';
+import { isScalarKey, type MetricSample } from '../metrics/definitions.ts';
 import { capture, type Outcome } from '../outcome.ts';
 import { isPrivateRoom } from '../session/ids.ts';
 import { applyHeartbeat, type LostNode, silentNodes } from './node-record.ts';
@@ -102,7 +102,7 @@ export class NodeRegistry extends DurableObject<Env> {
   metrics(): MetricSample[] {
     const samples: MetricSample[] = [];
     for (const c of this.#store.counters()) {
-      if (isMetricKey(c.name)) samples.push({ metric: c.name, label: c.label, value: c.value });
+      if (isScalarKey(c.name)) samples.push({ metric: c.name, label: c.label, value: c.value });
     }
     const byState = new Map<string, number>([
       ['ready', 0],

@@ -1,6 +1,6 @@
 /** SQL access for the NodeRegistry: nodes, room -> node assignments, counters. */
 import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
-import type { MetricKey } from '../metrics/definitions.ts';
+import type { ScalarKey } from '../metrics/definitions.ts';
 import type { NodeRecord } from './node-record.ts';
 
 const SCHEMA = [
@@ -96,7 +96,7 @@ export class RegistryStore {
     this.#sql.exec('DELETE FROM rooms WHERE room = ? AND members <= 0', room);
   }
 
-  count(metric: MetricKey, label = '', by = 1): void {
+  count(metric: ScalarKey, label = '', by = 1): void {
     this.#sql.exec(
       `INSERT INTO counters (name, label, value) VALUES (?, ?, ?)
         ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value`,

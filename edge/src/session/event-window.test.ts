@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledge, checkStall, openCursor, sendRange, stallDeadline } from './event-window.ts';
+import {
+  acknowledge,
+  checkStall,
+  openCursor,
+  resumeGap,
+  sendRange,
+  stallDeadline,
+} from './event-window.ts';
 
 const limits = { limit: 256, graceMs: 1_000 };
 
@@ -39,5 +46,11 @@ describe('event send window', () => {
     expect(checkStall(stalled.cursor, 300, 2_001, limits).verdict).toBe('close');
     const caughtUp = checkStall(acknowledge(stalled.cursor, 200), 300, 2_500, limits);
     expect(caughtUp).toMatchObject({ verdict: 'ok', cursor: { stalledSince: null } });
+  });
+
+  it('sees a resume gap only when events after `since` were already deleted', () => {
+    expect(resumeGap(0, 1_024, 1_024)).toBe(false); // every event is still kept
+    expect(resumeGap(0, 1_025, 1_024)).toBe(true); // seq 1 is gone
+    expect(resumeGap(1, 1_025, 1_024)).toBe(false);
   });
 });

@@ -28,6 +28,11 @@ export function openCursor(sessionId: string, since: number, lastSeq: number): S
   return { sessionId, acked: start, sent: start, stalledSince: null };
 }
 
+/** True when resuming after `since` needs events older than the `kept` newest ones. */
+export function resumeGap(since: number, lastSeq: number, kept: number): boolean {
+  return since < lastSeq - kept;
+}
+
 /** The seq range to send now (inclusive), or null when the window is full or nothing is new. */
 export function sendRange(
   cursor: SocketCursor,

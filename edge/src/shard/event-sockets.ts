@@ -6,11 +6,17 @@
  */
 
 import { clientFrameSchema, type PongFrame } from '../../../shared/events.ts';
-import { CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER } from '../../../shared/limits.ts';
+import {
+  CLOSE_RESUME_GAP,
+  CLOSE_SESSION_ENDED,
+  CLOSE_SLOW_CONSUMER,
+  EVENT_LOG_LIMIT,
+} from '../../../shared/limits.ts';
 import {
   acknowledge,
   checkStall,
   openCursor,
+  resumeGap,
   type SocketCursor,
   sendRange,
   stallDeadline,
@@ -53,8 +59,17 @@ export class EventSockets {
     const pair = new WebSocketPair();
     const server = pair[1];
     this.#ctx.acceptWebSocket(server, [sessionId]);
-    server.serializeAttachment(openCursor(sessionId, since, this.#store.lastSeq(sessionId)));
-    this.#pump(server, now);
+    const lastSeq = this.#store.lastSeq(sessionId);
+    server.serializeAttachment(openCursor(sessionId, since, lastSeq));
+    if (resumeGap(since, lastSeq, EVENT_LOG_LIMIT)) {
+      safeClose(
+        server,
+        CLOSE_RESUME_GAP,
+        `events up to seq ${lastSeq - EVENT_LOG_LIMIT} are no longer kept: rejoin`,
+      );
+    } else {
+      this.#pump(server, now);
+    }
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 

@@ -43,4 +43,12 @@ export const SHARD_SCHEMA = [
     value INTEGER NOT NULL,
     PRIMARY KEY (name, label)
   )`,
+  // Histogram series: per-bucket counts as a JSON array (the last one is +Inf) and their sum.
+  `CREATE TABLE IF NOT EXISTS histograms (
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    sum REAL NOT NULL,
+    PRIMARY KEY (name, label)
+  )`,
 ];

@@ -17,7 +17,8 @@ import { ReplayGuard } from '../../../shared/signing.ts';
 import type { Caller } from '../auth/token.ts';
 import { loadConfig } from '../config.ts';
 import type { Env } from '../env.ts';
-import { isMetricKey, type MetricSample } from '../metrics/definitions.ts';
+import { isHistogramKey, isScalarKey, type MetricSample } from '../metrics/definitions.ts';
+import type { RequestBatch } from '../metrics/request-metrics.ts';
 import { capture, type Outcome } from '../outcome.ts';
 import { earliest } from '../session/reaper.ts';
 import { EventSockets } from './event-sockets.ts';
@@ -119,11 +120,27 @@ export class SessionShard extends DurableObject<Env> {
     return this.#op(() => completeKey(this.#store, keyHash, status, response));
   }
 
+  /**
+   * Request metrics a Worker isolate accumulated (request-flush.ts). Not an `#op`: it is not a
+   * client request and must not arm alarms; synchronous, so a batch is applied whole.
+   */
+  recordRequests(batch: RequestBatch): void {
+    for (const r of batch.requests) this.#store.count('http_requests', r.label, r.value);
+    for (const d of batch.durations) {
+      this.#store.observe('http_duration', d.label, d.counts, d.sum);
+    }
+  }
+
   /** This shard's counters plus its gauges, labelled with `shard` where it matters. */
   metrics(shard: number): MetricSample[] {
     const samples: MetricSample[] = [];
     for (const c of this.#store.counters()) {
-      if (isMetricKey(c.name)) samples.push({ metric: c.name, label: c.label, value: c.value });
+      if (isScalarKey(c.name)) samples.push({ metric: c.name, label: c.label, value: c.value });
+    }
+    for (const h of this.#store.histograms()) {
+      if (isHistogramKey(h.name)) {
+        samples.push({ metric: h.name, label: h.label, counts: h.counts, sum: h.sum });
+      }
     }
     samples.push(
       { metric: 'sessions_active', label: String(shard), value: this.#store.activeCount() },

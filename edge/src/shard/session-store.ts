@@ -1,7 +1,11 @@
-/** SQL access for the SessionShard: sessions, their events, idempotency keys, counters. */
+/**
+ * SQL access for the SessionShard: sessions, their events, idempotency keys, counters and
+ * histograms.
+ */
 import type { EndReason, SessionState, TrackInfo } from '../../../shared/api.ts';
 import type { EventBody, SessionEvent } from '../../../shared/events.ts';
-import type { MetricKey } from '../metrics/definitions.ts';
+import { EVENT_LOG_LIMIT } from '../../../shared/limits.ts';
+import type { HistogramKey, HistogramSample, ScalarKey } from '../metrics/definitions.ts';
 import type { SessionRecord } from '../session/view.ts';
 import { SHARD_SCHEMA } from './schema.ts';
 
@@ -164,6 +168,13 @@ export class SessionStore {
       JSON.stringify(event),
     );
     this.#sql.exec('UPDATE sessions SET last_seq = ? WHERE id = ?', event.seq, r.id);
+    if (event.seq > EVENT_LOG_LIMIT) {
+      this.#sql.exec(
+        'DELETE FROM events WHERE session_id = ? AND seq <= ?',
+        r.id,
+        event.seq - EVENT_LOG_LIMIT,
+      );
+    }
     r.lastSeq = event.seq;
     return event as SessionEvent;
   }
@@ -227,7 +238,7 @@ export class SessionStore {
     return row.e === null ? null : Number(row.e);
   }
 
-  count(metric: MetricKey, label = '', by = 1): void {
+  count(metric: ScalarKey, label = '', by = 1): void {
     this.#sql.exec(
       `INSERT INTO counters (name, label, value) VALUES (?, ?, ?)
         ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value`,
@@ -242,5 +253,36 @@ export class SessionStore {
       .exec('SELECT name, label, value FROM counters')
       .toArray()
       .map((r) => ({ name: String(r.name), label: String(r.label), value: Number(r.value) }));
+  }
+
+  /** Adds per-bucket counts and a sum to a histogram series (read, add, write: one DO turn). */
+  observe(metric: HistogramKey, label: string, counts: readonly number[], sum: number): void {
+    const row = this.#sql
+      .exec('SELECT counts, sum FROM histograms WHERE name = ? AND label = ?', metric, label)
+      .toArray()[0];
+    const stored = row ? (JSON.parse(String(row.counts)) as number[]) : [];
+    // A bucket layout that changed since the row was written starts the series over.
+    const base = stored.length === counts.length ? stored : counts.map(() => 0);
+    const merged = counts.map((c, i) => c + (base[i] ?? 0));
+    this.#sql.exec(
+      `INSERT INTO histograms (name, label, counts, sum) VALUES (?, ?, ?, ?)
+        ON CONFLICT (name, label) DO UPDATE SET counts = excluded.counts, sum = excluded.sum`,
+      metric,
+      label,
+      JSON.stringify(merged),
+      sum + (row && stored.length === counts.length ? Number(row.sum) : 0),
+    );
+  }
+
+  histograms(): Array<Omit<HistogramSample, 'metric'> & { name: string }> {
+    return this.#sql
+      .exec('SELECT name, label, counts, sum FROM histograms')
+      .toArray()
+      .map((r) => ({
+        name: String(r.name),
+        label: String(r.label),
+        counts: JSON.parse(String(r.counts)) as number[],
+        sum: Number(r.sum),
+      }));
   }
 }

@@ -24,3 +24,18 @@ export async function age(sessionId: string, ms: number): Promise<void> {
     await state.storage.setAlarm(Date.now() + 60_000);
   });
 }
+
+/** The range of event seqs the shard still keeps for a session. */
+export async function keptEvents(
+  sessionId: string,
+): Promise<{ n: number; min: number; max: number }> {
+  return runInDurableObject(shardOf(sessionId), async (_instance, state) => {
+    const row = state.storage.sql
+      .exec(
+        'SELECT COUNT(*) AS n, MIN(seq) AS min, MAX(seq) AS max FROM events WHERE session_id = ?',
+        sessionId,
+      )
+      .one();
+    return { n: Number(row.n), min: Number(row.min), max: Number(row.max) };
+  });
+}

@@ -5,6 +5,7 @@
  * when scraped.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createForwardingMetrics } from './forwarding-metrics.ts';
 
 /** Per-packet counters, incremented on the forwarding path (no allocation, no labels). */
 export interface RtpCounters {
@@ -19,7 +20,32 @@ export interface MetricsSources {
   activeSessions(): number;
   activeRooms(): number;
   drainRemaining(): number;
+  /** Participants of every open room (any order). */
+  roomSizes(): Iterable<number>;
 }
+
+/** How many of the largest rooms `media_room_top_participants` reports. */
+export const ROOM_TOP_K = 5;
+
+/**
+ * The `k` largest values, largest first, padded with 0 to length `k`. Per-room load without a
+ * room label: room names are unbounded (and user data), ranks are not; who the big rooms are is
+ * a question for the edge's `GET /api/media/rooms/:room`, not for a time series.
+ */
+export function topK(values: Iterable<number>, k: number): number[] {
+  const top: number[] = [];
+  for (const v of values) {
+    if (top.length === k && v <= (top[k - 1] ?? 0)) continue;
+    let i = top.length;
+    while (i > 0 && (top[i - 1] ?? 0) < v) i--;
+    top.splice(i, 0, v);
+    if (top.length > k) top.pop();
+  }
+  while (top.length < k) top.push(0);
+  return top;
+}
+
+const ICE_RESULTS = ['connected', 'failed', 'timeout'] as const;
 
 const DEVICE_CLASSES = new Set([
   'web',
@@ -72,12 +98,18 @@ export function createMetrics(nodeId: string, sources: MetricsSources) {
       labelNames: ['device_class'] as const,
       registers: r,
     }),
-    iceConnections: new Counter({
-      name: 'media_ice_connections_total',
-      help: 'ICE connection outcomes: connected, failed, timeout',
-      labelNames: ['result'] as const,
-      registers: r,
-    }),
+    iceConnections: (() => {
+      const c = new Counter({
+        name: 'media_ice_connections_total',
+        help: 'ICE connection outcomes: connected, failed, timeout',
+        labelNames: ['result'] as const,
+        registers: r,
+      });
+      // Present at 0 from the start, so rate() sees the first outcome and the success ratio
+      // has a denominator series before anything happened.
+      for (const result of ICE_RESULTS) c.inc({ result }, 0);
+      return c;
+    })(),
     setupSeconds: new Histogram({
       name: 'media_session_setup_seconds',
       help: 'Offer received to connected, in seconds',
@@ -128,6 +160,17 @@ export function createMetrics(nodeId: string, sources: MetricsSources) {
         fold(this, 'bytesIn', 'bytesOut');
       },
     }),
+    roomTopParticipants: new Gauge({
+      name: 'media_room_top_participants',
+      help: `Participants of the ${ROOM_TOP_K} largest rooms on this node, by rank (1 = largest; 0 = no such room)`,
+      labelNames: ['rank'] as const,
+      registers: r,
+      collect() {
+        topK(sources.roomSizes(), ROOM_TOP_K).forEach((size, i) => {
+          this.set({ rank: String(i + 1) }, size);
+        });
+      },
+    }),
     draining: new Gauge({ name: 'media_draining', help: '1 while draining', registers: r }),
     drainRemaining: new Gauge({
       name: 'media_drain_sessions_remaining',
@@ -153,6 +196,7 @@ export function createMetrics(nodeId: string, sources: MetricsSources) {
       labelNames: ['kind'] as const,
       registers: r,
     }),
+    forwarding: createForwardingMetrics(r),
     internalErrors: new Counter({
       name: 'media_internal_errors_total',
       help: 'Errors caught inside werift callbacks or process handlers, by source',
