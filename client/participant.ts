@@ -1,0 +1,168 @@
+/**
+ * A participant in a room that outlives its sessions: when the edge says the media node went
+ * away (`node_lost`, `node_shutdown`), it rejoins the same room with a new session (the edge
+ * places it on a healthy node) and renegotiates its media on a fresh peer connection.
+ */
+import type { EndReason, SessionState } from '../shared/api.ts';
+import type { SessionEvent } from '../shared/events.ts';
+import type { MediaApi } from './api.ts';
+import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { Emitter } from './emitter.ts';
+import { isRetryable, MediaApiError } from './errors.ts';
+import type { SocketFactory } from './event-stream.ts';
+import type { PeerConnectionState, PeerFactory, RemoteTrack } from './peer.ts';
+import { MediaSession, type SessionEndReason } from './session.ts';
+
+/**
+ * End reasons after which the room is joined again: the node went away (the edge places the
+ * new session elsewhere), or the session's events could not be resumed.
+ */
+export const REJOIN_REASONS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>([
+  'node_lost',
+  'node_shutdown',
+  'events_lost',
+]);
+
+export interface ParticipantEvents<Track> {
+  /** A session started (the first one, then one per rejoin). */
+  session: MediaSession<Track>;
+  event: SessionEvent & { sessionId: string };
+  state: { sessionId: string; state: SessionState; reason?: EndReason };
+  peerState: { sessionId: string; state: PeerConnectionState };
+  track: RemoteTrack<Track> & { sessionId: string };
+  rejoining: { reason: SessionEndReason; attempt: number; previousSessionId: string };
+  rejoined: {
+    sessionId: string;
+    previousSessionId: string;
+    reason: SessionEndReason;
+    tookMs: number;
+  };
+  error: Error;
+  /** Final: left, or ended for a reason that does not call for a rejoin, or rejoin gave up. */
+  ended: { reason: SessionEndReason | 'rejoin_failed' };
+}
+
+export interface ParticipantOptions<Track> {
+  api: MediaApi;
+  peerFactory: PeerFactory<Track>;
+  room: string;
+  echo?: boolean;
+  metadata?: Record<string, string | number | boolean>;
+  socketFactory?: SocketFactory;
+  rejoinBackoff?: BackoffOptions;
+}
+
+const DEFAULT_REJOIN_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 4_000, maxAttempts: 8 };
+
+export class RoomParticipant<Track = unknown> extends Emitter<ParticipantEvents<Track>> {
+  readonly #options: ParticipantOptions<Track>;
+  #session: MediaSession<Track> | undefined;
+  #leaving = false;
+  #ended = false;
+  readonly #abort = new AbortController();
+
+  constructor(options: ParticipantOptions<Track>) {
+    super();
+    this.#options = options;
+  }
+
+  get session(): MediaSession<Track> | undefined {
+    return this.#session;
+  }
+
+  get room(): string {
+    return this.#options.room;
+  }
+
+  /** Joins the room; resolves once the first session negotiated. */
+  async join(): Promise<MediaSession<Track>> {
+    if (this.#session) throw new Error('join() was already called');
+    return this.#startSession();
+  }
+
+  /** Leaves the room for good (no rejoin). Idempotent. */
+  async leave(): Promise<void> {
+    if (this.#leaving) return;
+    this.#leaving = true;
+    this.#abort.abort(new Error('left'));
+    try {
+      await this.#session?.leave();
+    } finally {
+      this.#finish('closed_by_client');
+    }
+  }
+
+  async #startSession(): Promise<MediaSession<Track>> {
+    const { api, peerFactory, room, echo, metadata, socketFactory } = this.#options;
+    const session = new MediaSession<Track>({
+      api,
+      peerFactory,
+      request: {
+        room,
+        ...(echo === undefined ? {} : { echo }),
+        ...(metadata === undefined ? {} : { metadata }),
+      },
+      ...(socketFactory ? { socketFactory } : {}),
+    });
+    this.#session = session;
+    const id = () => session.info?.sessionId ?? '';
+    session.on('event', (event) => this.emit('event', { ...event, sessionId: id() }));
+    session.on('state', (state) => this.emit('state', { ...state, sessionId: id() }));
+    session.on('peerState', (state) => this.emit('peerState', { sessionId: id(), state }));
+    session.on('track', (track) => this.emit('track', { ...track, sessionId: id() }));
+    session.on('error', (error) => this.emit('error', error));
+    session.on('ended', ({ reason }) => {
+      if (session !== this.#session || this.#leaving) return;
+      if (REJOIN_REASONS.has(reason)) {
+        this.#rejoin(reason, id()).catch((error: unknown) => {
+          this.emit('error', error instanceof Error ? error : new Error(String(error)));
+        });
+      } else {
+        this.#finish(reason);
+      }
+    });
+    await session.start();
+    this.emit('session', session);
+    return session;
+  }
+
+  async #rejoin(reason: SessionEndReason, previousSessionId: string): Promise<void> {
+    const backoff = this.#options.rejoinBackoff ?? DEFAULT_REJOIN_BACKOFF;
+    const startedAt = performance.now();
+    for (let attempt = 1; attempt <= backoff.maxAttempts; attempt++) {
+      if (this.#leaving) return;
+      this.emit('rejoining', { reason, attempt, previousSessionId });
+      try {
+        const session = await this.#startSession();
+        this.emit('rejoined', {
+          sessionId: session.id,
+          previousSessionId,
+          reason,
+          tookMs: performance.now() - startedAt,
+        });
+        return;
+      } catch (error) {
+        if (this.#leaving) return;
+        if (!isRetryable(error)) {
+          this.emit('error', error instanceof Error ? error : new Error(String(error)));
+          this.#finish('rejoin_failed');
+          return;
+        }
+        const hinted = error instanceof MediaApiError ? error.retryAfterSeconds : undefined;
+        const delayMs = hinted !== undefined ? hinted * 1_000 : backoffDelay(attempt, backoff);
+        try {
+          await sleep(delayMs, this.#abort.signal);
+        } catch {
+          return;
+        }
+      }
+    }
+    this.#finish('rejoin_failed');
+  }
+
+  #finish(reason: SessionEndReason | 'rejoin_failed'): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.emit('ended', { reason });
+  }
+}

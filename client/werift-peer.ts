@@ -1,0 +1,103 @@
+/**
+ * Adapter from werift's `RTCPeerConnection` (Node) to {@link PeerAdapter}. The caller builds the
+ * werift peer connection itself, with an ICE configuration that never contacts a public STUN
+ * server (werift's default does; see PLATFORM-NOTES), e.g. through `test/support/loopback-peer.ts`.
+ */
+import type { MediaStreamTrack, RTCPeerConnection, RTCTrackEvent } from 'werift';
+import type { IceCandidateInit } from '../shared/api.ts';
+import type { Unsubscribe } from './emitter.ts';
+import { msidOf, type PeerAdapter, type RemoteTrack, type SessionDescriptionInit } from './peer.ts';
+
+interface Subscription {
+  unSubscribe(): void;
+}
+
+export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTrack> {
+  const owned: Subscription[] = [];
+  let closed = false;
+  const keep = (subscription: Subscription): Unsubscribe => {
+    owned.push(subscription);
+    return () => subscription.unSubscribe();
+  };
+  const toInit = (d: { type: string; sdp: string }): SessionDescriptionInit => ({
+    type: d.type === 'answer' ? 'answer' : 'offer',
+    sdp: d.sdp,
+  });
+
+  return {
+    get connectionState() {
+      return pc.connectionState;
+    },
+    async createOffer() {
+      return toInit(await pc.createOffer());
+    },
+    async createAnswer() {
+      return toInit(await pc.createAnswer());
+    },
+    async setLocalDescription(description) {
+      await pc.setLocalDescription(description);
+      const local = pc.localDescription;
+      return local ? toInit(local) : description;
+    },
+    async setRemoteDescription(description) {
+      await pc.setRemoteDescription(description);
+    },
+    async addIceCandidate(candidate) {
+      await pc.addIceCandidate(
+        candidate === null
+          ? null
+          : {
+              candidate: candidate.candidate,
+              sdpMid: candidate.sdpMid ?? null,
+              sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+            },
+      );
+    },
+    onIceCandidate(listener) {
+      return keep(
+        pc.onIceCandidate.subscribe((candidate) => {
+          if (!candidate) {
+            listener(null);
+            return;
+          }
+          const json = candidate.toJSON();
+          const init: IceCandidateInit = {
+            candidate: json.candidate,
+            sdpMid: json.sdpMid ?? null,
+            sdpMLineIndex: json.sdpMLineIndex ?? null,
+          };
+          listener(init);
+        }),
+      );
+    },
+    onConnectionStateChange(listener) {
+      return keep(pc.connectionStateChange.subscribe((state) => listener(state)));
+    },
+    onTrack(listener) {
+      // werift's `pc.onTrack` carries only the track, and `onRemoteTransceiverAdded` misses
+      // tracks arriving on our own sendrecv transceivers (echo): its `track` event has both.
+      const onTrackEvent = (event: RTCTrackEvent) => {
+        const { transceiver, track, streams } = event;
+        const ids = msidOf(pc.remoteDescription?.sdp ?? '', transceiver.mid);
+        const remote: RemoteTrack<MediaStreamTrack> = {
+          track,
+          kind: track.kind === 'audio' ? 'audio' : 'video',
+          mid: transceiver.mid,
+          streamIds: streams.length > 0 ? streams.map((s) => s.id) : ids.streamIds,
+          trackId: ids.trackId,
+        };
+        listener(remote);
+      };
+      pc.addEventListener('track', onTrackEvent);
+      const off = () => pc.removeEventListener('track', onTrackEvent);
+      return keep({ unSubscribe: off });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const subscription of owned.splice(0)) subscription.unSubscribe();
+      // werift may leave a peer connection that never reaches `closed`; never await it here.
+      pc.close().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The edge in the real Workers runtime, fast path: `wrangler deploy --dry-run` bundles it
+ * (running wrangler's `[build]` too, which bundles the demo page), then `workerd serve` runs the
+ * bundle with a generated capnp config. Durable Objects persist in `storageDir` (SQLite).
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { Child } from './child.ts';
+import { readDevVars } from './dev-vars.ts';
+import { renderWorkerdConfig, type WorkerdEdgeConfig } from './workerd-config.ts';
+
+/** Environment for wrangler: no telemetry, no `cf.json` download; this stack stays offline. */
+export function offlineWranglerEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    WRANGLER_LOG: process.env.WRANGLER_LOG ?? 'warn',
+  };
+}
+
+export interface EdgeBuildOptions {
+  root: string;
+  outDir: string;
+  log: 'inherit' | { file: string };
+}
+
+/** Bundles the Worker into `outDir` with wrangler (no upload). */
+export async function buildEdgeBundle(options: EdgeBuildOptions): Promise<void> {
+  const wrangler = new Child({
+    name: 'build',
+    command: join(options.root, 'node_modules/.bin/wrangler'),
+    args: ['deploy', '--dry-run', '--outdir', options.outDir],
+    cwd: options.root,
+    env: offlineWranglerEnv(),
+    log: options.log,
+    group: true,
+  });
+  const { code, signal } = await wrangler.exited;
+  if (code !== 0) {
+    throw new Error(`wrangler deploy --dry-run failed (${signal ?? `exit ${code}`})`);
+  }
+}
+
+export interface WranglerConfig {
+  name?: string;
+  compatibility_date?: string;
+  compatibility_flags: string[];
+  vars: Record<string, unknown>;
+  durable_objects: { bindings: Array<{ name: string; class_name: string }> };
+  migrations: Array<{ new_sqlite_classes?: string[] }>;
+}
+
+/**
+ * Reads `wrangler.toml` through wrangler's own parser, so the stack matches deploys. Loading
+ * wrangler takes most of a second: start this while the bundle builds.
+ */
+export async function readWranglerConfig(root: string): Promise<WranglerConfig> {
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  const wrangler = await import('wrangler');
+  return wrangler.unstable_readConfig({ config: join(root, 'wrangler.toml') }) as WranglerConfig;
+}
+
+/** The workerd binary of the installed wrangler (the runtime its bundles are made for). */
+export function workerdBinary(root: string): string {
+  const fromWrangler = createRequire(join(root, 'node_modules/wrangler/package.json'));
+  const binary: unknown = fromWrangler('workerd').default;
+  if (typeof binary !== 'string') throw new Error('the workerd package exposes no binary path');
+  return binary;
+}
+
+export interface WorkerdEdgeOptions {
+  root: string;
+  host: string;
+  port: number;
+  /** The bundle from {@link buildEdgeBundle}; only read, so several stacks can share it. */
+  distDir: string;
+  /** Gets the capnp config and the Durable Objects' storage (`storage/`). */
+  workDir: string;
+  log: 'inherit' | { file: string };
+  /** Extra or overriding text bindings (e.g. shorter timeouts in tests). */
+  vars?: Record<string, string>;
+  /** `wrangler.toml`, when already read (see {@link readWranglerConfig}). */
+  config?: Promise<WranglerConfig>;
+}
+
+/** Writes the capnp config next to the bundle and starts `workerd serve`. */
+export async function startWorkerdEdge(options: WorkerdEdgeOptions): Promise<Child> {
+  const config = await (options.config ?? readWranglerConfig(options.root));
+  const files = await readdir(options.distDir);
+  if (!files.includes('index.js')) throw new Error(`no index.js in ${options.distDir}`);
+  const embed = (file: string) => relative(options.workDir, join(options.distDir, file));
+  const modules: WorkerdEdgeConfig['modules'] = [
+    { name: 'index.js', path: embed('index.js'), kind: 'esModule' },
+  ];
+  for (const file of files) {
+    if (file === 'index.js') continue;
+    if (/\.m?js$/.test(file)) modules.push({ name: file, path: embed(file), kind: 'esModule' });
+    else if (file.endsWith('.wasm')) modules.push({ name: file, path: embed(file), kind: 'wasm' });
+  }
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.vars)) {
+    text[name] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  Object.assign(text, readDevVars(join(options.root, '.dev.vars')), options.vars);
+  const durableObjects: Record<string, string> = {};
+  for (const b of config.durable_objects.bindings) durableObjects[b.name] = b.class_name;
+  const storageDir = join(options.workDir, 'storage');
+  await mkdir(storageDir, { recursive: true });
+  const capnp = renderWorkerdConfig({
+    address: `${options.host}:${options.port}`,
+    modules,
+    compatibilityDate: config.compatibility_date ?? '2026-08-01',
+    compatibilityFlags: config.compatibility_flags,
+    text,
+    durableObjects,
+    sqliteClasses: config.migrations.flatMap((m) => m.new_sqlite_classes ?? []),
+    storageDir,
+    workerName: config.name ?? 'edge',
+  });
+  const configPath = join(options.workDir, 'workerd.capnp');
+  await writeFile(configPath, capnp);
+  return new Child({
+    name: 'edge',
+    command: workerdBinary(options.root),
+    args: ['serve', configPath, '--verbose'],
+    cwd: options.root,
+    log: options.log,
+  });
+}

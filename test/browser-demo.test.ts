@@ -1,0 +1,161 @@
+/**
+ * Issue 4, test 3: Chromium (the Debian package, driven by playwright-core, fake camera) opens
+ * the demo page, joins a room with a werift participant, and decodes the participant's video
+ * (`framesDecoded > 0` from `getStats`); the werift participant gets Chromium's camera too.
+ * The screenshot is kept in test-artifacts/.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, recordSetupTime } from './support/setup-times.ts';
+import { startTestStack, type TestStack } from './support/stack.ts';
+import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** From PLATFORM-NOTES: loopback ICE, fake media, nothing that phones home. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate',
+];
+const ROOM = 'browser-room';
+
+let stack: TestStack;
+let browser: Browser | undefined;
+let bot: WeriftParticipant | undefined;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  }
+  stack = await startTestStack();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+});
+
+afterAll(async () => {
+  await bot?.leave().catch(() => {});
+  await browser?.close();
+  await stack?.teardown();
+});
+
+/** Evaluates `expression` in the page (awaiting a promise it returns). */
+async function demoValue<T>(page: Page, expression: string): Promise<T> {
+  return (await page.evaluate(expression)) as T;
+}
+
+async function until(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await probe())) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the demo page in Chromium', () => {
+  it('joins a room with a werift participant and decodes its video', async () => {
+    if (!browser) throw new Error('no browser');
+    bot = await joinWerift({
+      api: await stack.api('werift-bot'),
+      room: ROOM,
+      name: 'bot',
+      test: 'browser',
+    });
+    const token = await stack.token({ device: 'chromium-user' });
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    const page = await context.newPage();
+    page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.message}`));
+    try {
+      await page.goto(`${stack.edgeUrl}/#token=${token}&room=${ROOM}`);
+      expect(await page.inputValue('#room')).toBe(ROOM);
+      const joinedAt = performance.now();
+      await page.click('#join');
+
+      // `waitForFunction` would take the promise `framesDecoded()` returns as truthy: poll instead.
+      await until(
+        'Chromium decodes video',
+        20_000,
+        async () => (await demoValue<number>(page, 'globalThis.mediaDemo.framesDecoded()')) > 0,
+      );
+      const firstFrameMs = performance.now() - joinedAt;
+      const browserSession = await demoValue<string>(page, 'globalThis.mediaDemo.sessionId()');
+      expect(browserSession).toMatch(/\S/);
+      await bot.until(
+        'frames from Chromium',
+        () => (bot?.framesFrom(browserSession) ?? 0) >= 5,
+        20_000,
+      );
+
+      // Let a few frames paint before the picture is taken.
+      await page.waitForFunction(
+        `[...document.querySelectorAll('#videos video')].filter((v) => v.id !== 'local' && v.readyState >= 2 && v.videoWidth > 0).length >= 1`,
+        undefined,
+        { timeout: 10_000 },
+      );
+      await page.waitForTimeout(500);
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'demo-page-chromium.png'), fullPage: true });
+
+      const frames = await demoValue<number>(page, 'globalThis.mediaDemo.framesDecoded()');
+      const status = await page.textContent('#status');
+      const timings = await demoValue<{
+        offerToConnectedMs?: number;
+        offerToServerConnectedMs?: number;
+      }>(page, 'globalThis.mediaDemo.timings()');
+      console.log(
+        `Chromium decoded ${frames} frames; first frame ${Math.round(firstFrameMs)} ms after Join; ` +
+          `offer -> connected ${Math.round(timings.offerToConnectedMs ?? Number.NaN)} ms`,
+      );
+      expect(frames).toBeGreaterThan(0);
+      expect(status).toMatch(/Connected/);
+      expect(await page.isHidden('#error')).toBe(true);
+      if (timings.offerToConnectedMs !== undefined) {
+        await recordSetupTime({
+          test: 'browser',
+          client: 'chromium',
+          offerToConnectedMs: timings.offerToConnectedMs,
+          ...(timings.offerToServerConnectedMs === undefined
+            ? {}
+            : { offerToServerConnectedMs: timings.offerToServerConnectedMs }),
+        });
+      }
+
+      await page.click('#leave');
+      await page.waitForFunction(`document.body.dataset.state === 'ended'`, undefined, {
+        timeout: 5_000,
+      });
+      expect(await page.textContent('#status')).toMatch(/left/);
+      const view = await (await stack.api('chromium-user')).getSession(browserSession);
+      expect(view.state).toBe('closed');
+    } catch (error) {
+      await page.screenshot({ path: join(ARTIFACTS, 'demo-page-failure.png') }).catch(() => {});
+      console.error(
+        `browser session: ${await page.evaluate('globalThis.mediaDemo.sessionId()').catch(String)}\nbot received: ${JSON.stringify([...(bot?.received ?? [])])}\nbot events: ${JSON.stringify(bot?.events.map((e) => [e.type, 'action' in e ? e.action : '', 'kind' in e ? e.kind : '', 'state' in e ? e.state : '']))}\npage log:\n${pageLog.join('\n')}\n${await stack.logTail()}`,
+      );
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * A werift participant through the public API, built on the client SDK: publishes the fixture's
+ * VP8 video and Opus audio, counts what it receives per publisher (the node names the publisher
+ * in the stream id), answers the server's renegotiations and rejoins after a lost node.
+ */
+import { MediaStreamTrack } from 'werift';
+import type { MediaApi } from '../../client/api.ts';
+import { RoomParticipant } from '../../client/participant.ts';
+import { wrapWeriftPeer } from '../../client/werift-peer.ts';
+import type { SessionEvent } from '../../shared/events.ts';
+import { createLoopbackPeer } from './loopback-peer.ts';
+import { MediaSource } from './media-source.ts';
+import { recordSetupTime } from './setup-times.ts';
+
+export interface Received {
+  audioPackets: number;
+  videoPackets: number;
+  /** Complete video frames (RTP marker bit). */
+  videoFrames: number;
+}
+
+export interface WeriftParticipant {
+  name: string;
+  participant: RoomParticipant<MediaStreamTrack>;
+  source: MediaSource;
+  /** What arrived, by publisher (stream id), across every session of this participant. */
+  received: Map<string, Received>;
+  /** Every event of every session, in order. */
+  events: Array<SessionEvent & { sessionId: string }>;
+  /** The current session's id. */
+  sessionId(): string;
+  /** The node the current session is on. */
+  nodeId(): string;
+  /** Resolves when `predicate` holds, checked on every packet and event; rejects after `timeoutMs`. */
+  until(what: string, predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Video frames received from `publisher` (a session id) so far. */
+  framesFrom(publisher: string): number;
+  leave(): Promise<void>;
+}
+
+export interface JoinOptions {
+  api: MediaApi;
+  room: string;
+  name: string;
+  echo?: boolean;
+  /** Label for the setup-time record. */
+  test: string;
+}
+
+export async function joinWerift(options: JoinOptions): Promise<WeriftParticipant> {
+  const source = new MediaSource();
+  const received = new Map<string, Received>();
+  const events: WeriftParticipant['events'] = [];
+  const waiters = new Set<() => void>();
+  const poke = () => {
+    for (const w of [...waiters]) w();
+  };
+
+  const participant = new RoomParticipant<MediaStreamTrack>({
+    api: options.api,
+    room: options.room,
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
+    peerFactory: () => {
+      const pc = createLoopbackPeer();
+      const audio = new MediaStreamTrack({ kind: 'audio' });
+      const video = new MediaStreamTrack({ kind: 'video' });
+      pc.addTransceiver(audio, { direction: 'sendrecv' });
+      pc.addTransceiver(video, { direction: 'sendrecv' });
+      source.use({ audio, video });
+      source.start();
+      return wrapWeriftPeer(pc);
+    },
+  });
+  participant.on('track', ({ track, streamIds, kind, sessionId }) => {
+    // Echoed media comes back on our own transceivers, whose answer carries no stream id.
+    const publisher = streamIds[0] ?? sessionId;
+    track.onReceiveRtp.subscribe((rtp) => {
+      const r = received.get(publisher) ?? { audioPackets: 0, videoPackets: 0, videoFrames: 0 };
+      if (kind === 'audio') r.audioPackets += 1;
+      else {
+        r.videoPackets += 1;
+        if (rtp.header.marker) r.videoFrames += 1;
+      }
+      received.set(publisher, r);
+      poke();
+    });
+  });
+  participant.on('event', (event) => {
+    events.push(event);
+    poke();
+  });
+  participant.on('session', (session) => {
+    // Recorded once both ends said connected: the peer connection and the edge's state event.
+    let recorded = false;
+    const record = () => {
+      const { offerToConnectedMs, offerToServerConnectedMs } = session.timings;
+      if (recorded || offerToConnectedMs === undefined || offerToServerConnectedMs === undefined) {
+        return;
+      }
+      recorded = true;
+      void recordSetupTime({
+        test: options.test,
+        client: 'werift',
+        offerToConnectedMs,
+        offerToServerConnectedMs,
+      });
+    };
+    session.on('peerState', record);
+    session.on('state', record);
+  });
+  participant.on('peerState', poke);
+  participant.on('ended', poke);
+
+  const self: WeriftParticipant = {
+    name: options.name,
+    participant,
+    source,
+    received,
+    events,
+    sessionId: () => participant.session?.info?.sessionId ?? '',
+    nodeId: () => participant.session?.info?.node.id ?? '',
+    framesFrom: (publisher) => received.get(publisher)?.videoFrames ?? 0,
+    until: (what, predicate, timeoutMs = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (predicate()) {
+          resolve();
+          return;
+        }
+        const check = () => {
+          if (!predicate()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${options.name}: ${what} not within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+      }),
+    leave: async () => {
+      source.stop();
+      await participant.leave();
+    },
+  };
+  await participant.join();
+  return self;
+}
