@@ -101,6 +101,20 @@ describe('node loss', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'no_media_node' } });
   });
 
+  it('arms the registry alarm for the moment the earliest node would turn silent', async () => {
+    const nodeId = uid('node');
+    const before = Date.now();
+    await heartbeat(nodeId);
+    const alarm = await runInDurableObject(registry(), async (r, state) => {
+      await r.sweep(Date.now()); // re-arms from the stored heartbeats
+      return state.storage.getAlarm();
+    });
+    const nodes = await runInDurableObject(registry(), (r) => r.listNodes());
+    const earliest = Math.min(...nodes.map((n) => Date.parse(n.lastSeen)));
+    expect(earliest).toBeGreaterThanOrEqual(before - 1);
+    expect(alarm).toBe(earliest + HEARTBEAT_TIMEOUT_MS + 1);
+  });
+
   it('a restarted node (new startedAt) fails the old instance sessions; the room moves on', async () => {
     const { tok, session, nodeId } = await negotiatingSession({ room: 'stage' });
     await heartbeat(nodeId, { startedAt: 2_000 });
@@ -122,5 +136,24 @@ describe('node loss', () => {
     });
     const res = await call('/api/media/sessions', authed(tok, 'POST', {}));
     expect(await res.json()).toMatchObject({ error: { code: 'no_media_node' } });
+  });
+});
+
+describe('GET /api/media/nodes', () => {
+  it('lists the registered nodes with state and load for admins only', async () => {
+    const nodeId = uid('node');
+    await heartbeat(nodeId, { state: 'draining', load: load(7) });
+    const admin = await token(uid('ops'), { admin: true });
+    const res = await call('/api/media/nodes', authed(admin, 'GET'));
+    expect(res.status).toBe(200);
+    const { nodes } = (await res.json()) as { nodes: Array<Record<string, unknown>> };
+    expect(nodes.find((n) => n.id === nodeId)).toMatchObject({
+      id: nodeId,
+      state: 'draining',
+      load: { sessions: 7, maxSessions: 100 },
+    });
+    const plain = await call('/api/media/nodes', authed(await token(uid('dev')), 'GET'));
+    expect(plain.status).toBe(403);
+    expect((await call('/api/media/nodes')).status).toBe(401);
   });
 });

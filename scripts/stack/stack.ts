@@ -217,10 +217,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-/**
- * Waits until the edge counts `count` ready media nodes. The edge has no node listing; its admin
- * metrics carry `media_edge_nodes{state="ready"}` from the registry.
- */
+/** Waits until the edge's registry lists `count` ready media nodes (`GET /api/media/nodes`). */
 export async function waitNodesRegistered(
   edgeUrl: string,
   adminToken: string,
@@ -231,13 +228,13 @@ export async function waitNodesRegistered(
   await waitFor(
     `${count} media nodes registered with the edge`,
     async () => {
-      const res = await fetch(`${edgeUrl}${API_BASE}/metrics`, {
+      const res = await fetch(`${edgeUrl}${API_BASE}/nodes`, {
         headers: { authorization: `Bearer ${adminToken}` },
         signal: AbortSignal.timeout(3_000),
       });
       const text = await res.text();
-      if (!res.ok) throw new Error(`metrics: HTTP ${res.status} ${text.slice(0, 200)}`);
-      const ready = readyNodes(text);
+      if (!res.ok) throw new Error(`nodes: HTTP ${res.status} ${text.slice(0, 200)}`);
+      const ready = readyNodes(JSON.parse(text));
       if (ready >= count) return true;
       throw new Error(`${ready} ready`);
     },
@@ -245,8 +242,8 @@ export async function waitNodesRegistered(
   );
 }
 
-/** `media_edge_nodes{state="ready"}` from a Prometheus exposition; 0 when absent. */
-export function readyNodes(exposition: string): number {
-  const match = /^media_edge_nodes\{state="ready"\} (\d+(?:\.\d+)?)$/m.exec(exposition);
-  return match ? Number(match[1]) : 0;
+/** How many nodes of a `GET /api/media/nodes` reply are `ready`. */
+export function readyNodes(reply: unknown): number {
+  const nodes = (reply as { nodes?: Array<{ state?: unknown }> } | null)?.nodes;
+  return Array.isArray(nodes) ? nodes.filter((n) => n.state === 'ready').length : 0;
 }

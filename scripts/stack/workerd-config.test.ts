@@ -40,14 +40,11 @@ describe('renderWorkerdConfig', () => {
 });
 
 describe('readyNodes', () => {
-  it('reads the ready gauge from the edge exposition', () => {
-    const text = [
-      '# TYPE media_edge_nodes gauge',
-      'media_edge_nodes{state="draining"} 1',
-      'media_edge_nodes{state="ready"} 2',
-    ].join('\n');
-    expect(readyNodes(text)).toBe(2);
-    expect(readyNodes('media_edge_nodes_lost_total{reason="node_lost"} 3')).toBe(0);
+  it('counts the ready nodes of the edge node listing', () => {
+    const reply = { nodes: [{ state: 'ready' }, { state: 'draining' }, { state: 'ready' }] };
+    expect(readyNodes(reply)).toBe(2);
+    expect(readyNodes({ nodes: [] })).toBe(0);
+    expect(readyNodes({ error: { code: 'forbidden' } })).toBe(0);
   });
 });
 

@@ -9,6 +9,7 @@ import { authenticate, limitBody, requestContext } from './middleware.ts';
 import { onError } from './on-error.ts';
 import { internalRoutes } from './routes-internal.ts';
 import { metricsRoutes } from './routes-metrics.ts';
+import { nodeRoutes } from './routes-nodes.ts';
 import { roomRoutes } from './routes-rooms.ts';
 import { sessionRoutes } from './routes-sessions.ts';
 import { signalingRoutes } from './routes-signaling.ts';
@@ -27,6 +28,7 @@ export function createApp(): Hono<AppEnv> {
   api.route('/sessions', signalingRoutes);
   api.route('/rooms', roomRoutes);
   api.route('/metrics', metricsRoutes);
+  api.route('/nodes', nodeRoutes);
   app.route(API_BASE, api);
   app.route(INTERNAL_BASE, internalRoutes);
 

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { MediaError } from '../../../shared/errors.ts';
+import { INTERNAL_BASE } from '../../../shared/internal.ts';
 import { verifyToken } from '../auth/token.ts';
 import { log } from '../log.ts';
 import { type Background, recordRequest } from '../metrics/request-flush.ts';
@@ -45,7 +46,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const ms = Date.now() - started;
     const route = routePattern(c);
     const { method } = c.req;
-    log('info', 'request', { requestId, method, route, status: c.res.status, ms });
+    // Heartbeats and event batches arrive every few seconds per node: counted, logged on failure.
+    const routine = c.res.status < 400 && route.startsWith(INTERNAL_BASE);
+    if (!routine) log('info', 'request', { requestId, method, route, status: c.res.status, ms });
     recordRequest(c.env, executionContext(c), {
       method,
       route,

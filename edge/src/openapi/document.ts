@@ -176,6 +176,26 @@ export function openApiDocument(): Json {
           },
         },
       },
+      '/api/media/nodes': {
+        get: {
+          summary: 'Media nodes known to the registry: state, last heartbeat, load (admin scope)',
+          responses: {
+            200: {
+              description: 'nodes',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['nodes'],
+                    properties: { nodes: { type: 'array', items: { type: 'object' } } },
+                  },
+                },
+              },
+            },
+            ...responses.errors([401, 403]),
+          },
+        },
+      },
       '/api/media/openapi.json': {
         get: {
           summary: 'This document',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Heartbeat } from '../../../shared/internal.ts';
-import { applyHeartbeat, silentNodes } from './node-record.ts';
+import { applyHeartbeat, nextSweepAt, silentNodes } from './node-record.ts';
 
 const hb = (over: Partial<Heartbeat> = {}): Heartbeat => ({
   nodeId: 'n1',
@@ -47,5 +47,13 @@ describe('heartbeats', () => {
     expect(silentNodes([n], 16_001, 15_000)).toEqual([
       { nodeId: 'n1', startedAt: 100, reason: 'node_lost' },
     ]);
+  });
+
+  it('sweeps next when the earliest node would turn silent', () => {
+    const a = applyHeartbeat(undefined, hb(), 1_000).record!;
+    const b = { ...a, id: 'n2', lastSeen: 4_000 };
+    expect(nextSweepAt([b, a], 15_000)).toBe(16_001);
+    expect(silentNodes([a], 16_001, 15_000)).toHaveLength(1); // due exactly then
+    expect(nextSweepAt([], 15_000)).toBeNull();
   });
 });

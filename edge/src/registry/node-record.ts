@@ -78,3 +78,36 @@ export function silentNodes(
   }
   return lost;
 }
+
+/**
+ * When the earliest node would count as silent: the registry's alarm time, so a node that stops
+ * is dropped `timeoutMs` after its last heartbeat, not up to a polling period later.
+ */
+export function nextSweepAt(nodes: Iterable<NodeRecord>, timeoutMs: number): number | null {
+  let earliest: number | null = null;
+  for (const n of nodes) if (earliest === null || n.lastSeen < earliest) earliest = n.lastSeen;
+  return earliest === null ? null : earliest + timeoutMs + 1;
+}
+
+/** What operators see of a node (`GET /api/media/nodes`). */
+export interface NodeView {
+  id: string;
+  region: string;
+  url: string;
+  state: NodeState;
+  startedAt: string;
+  lastSeen: string;
+  load: Heartbeat['load'];
+}
+
+export function nodeView(n: NodeRecord): NodeView {
+  return {
+    id: n.id,
+    region: n.region,
+    url: n.url,
+    state: n.state,
+    startedAt: new Date(n.startedAt).toISOString(),
+    lastSeen: new Date(n.lastSeen).toISOString(),
+    load: n.load,
+  };
+}

@@ -15,7 +15,14 @@ import { log } from '../log.ts';
 import { isScalarKey, type MetricSample } from '../metrics/definitions.ts';
 import { capture, type Outcome } from '../outcome.ts';
 import { isPrivateRoom } from '../session/ids.ts';
-import { applyHeartbeat, type LostNode, silentNodes } from './node-record.ts';
+import {
+  applyHeartbeat,
+  type LostNode,
+  type NodeView,
+  nextSweepAt,
+  nodeView,
+  silentNodes,
+} from './node-record.ts';
 import { PLACEMENT_RETRY_AFTER_S, place } from './placement.ts';
 import { RegistryStore } from './registry-store.ts';
 
@@ -60,9 +67,8 @@ export class NodeRegistry extends DurableObject<Env> {
         this.#store.putNode(outcome.record);
       }
       this.#store.count('heartbeats');
-      if ((await this.ctx.storage.getAlarm()) === null) {
-        await this.ctx.storage.setAlarm(now + HEARTBEAT_INTERVAL_MS);
-      }
+      // An alarm set earlier may be early (its node has since beaten): the sweep re-arms.
+      if ((await this.ctx.storage.getAlarm()) === null) await this.#armSweep();
       return { heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS };
     });
   }
@@ -121,9 +127,19 @@ export class NodeRegistry extends DurableObject<Env> {
   async sweep(now: number): Promise<number> {
     const lost = silentNodes(this.#store.nodes(), now, this.#config.HEARTBEAT_TIMEOUT_MS);
     for (const node of lost) await this.#lose(node, now);
-    if (this.#store.nodes().length > 0)
-      await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_INTERVAL_MS);
+    await this.#armSweep();
     return lost.length;
+  }
+
+  /** The nodes as operators see them. */
+  async listNodes(): Promise<NodeView[]> {
+    return this.#store.nodes().map(nodeView);
+  }
+
+  /** Sets the alarm to when the earliest node turns silent (none without nodes). */
+  async #armSweep(): Promise<void> {
+    const at = nextSweepAt(this.#store.nodes(), this.#config.HEARTBEAT_TIMEOUT_MS);
+    if (at !== null) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + 1));
   }
 
   /** Forgets a node instance and has every shard fail its open sessions. */
