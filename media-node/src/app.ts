@@ -38,6 +38,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     activeSessions: () => registry?.sessionCount ?? 0,
     activeRooms: () => registry?.roomCount ?? 0,
     drainRemaining: () => (registry?.draining ? registry.sessionCount : 0),
+    roomSizes: () => registry?.roomSizes() ?? [],
   });
   const report = createErrorReporter(log, metrics);
   const edge: EdgeClient | undefined = config.edgeUrl
@@ -50,7 +51,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     onDrop: (n) => metrics.eventsDropped.inc(n),
     onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'events' }),
   });
-  const reg = new SessionRegistry({ config, metrics, emit: (e) => events.push(e), report });
+  const reg = new SessionRegistry({ config, metrics, emit: (e) => events.push(e), report, log });
   registry = reg;
   const router = new Router<Route>();
   addInternalRoutes(router, reg);

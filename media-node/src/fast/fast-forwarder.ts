@@ -44,24 +44,26 @@ export class FastForwarder {
    * Malformed input is dropped (returns 0).
    */
   forward(packet: Uint8Array, len: number, subscribers: readonly FastSubscriber[]): number {
-    if (!rtpHeaderLength(packet, len) || len + MAX_OVERHEAD > this.slabBytes) return 0;
+    const headerLen = rtpHeaderLength(packet, len);
+    if (!headerLen || len + MAX_OVERHEAD > this.slabBytes) return 0;
     const seq = readSeq(packet);
     const ts = readTimestamp(packet);
+    const now = performance.now();
     this.savedHeader.set(packet.subarray(0, 12));
     let sent = 0;
     for (const sub of subscribers) {
       const srtp = sub.context();
       if (!srtp) continue;
-      rewriteRtpHeader(
-        packet,
-        sub.payloadType,
-        (seq + sub.seqOffset) & 0xffff,
-        (ts + sub.tsOffset) >>> 0,
-        sub.ssrc,
-      );
+      const outTs = (ts + sub.tsOffset) >>> 0;
+      rewriteRtpHeader(packet, sub.payloadType, (seq + sub.seqOffset) & 0xffff, outTs, sub.ssrc);
       const offset = this.reserve(len + MAX_OVERHEAD);
       const n = srtp.protectRtp(packet, len, this.slab, offset);
-      if (n > 0 && sub.send(this.slab, offset, n)) sent++;
+      if (n > 0 && sub.send(this.slab, offset, n)) {
+        sent++;
+        sub.payloadBytesSent += len - headerLen;
+        sub.lastRtpTimestamp = outTs;
+        sub.lastSentAtMs = now;
+      }
     }
     packet.set(this.savedHeader, 0);
     return sent;

@@ -1,3 +1,4 @@
+import { writeU32 } from './rtp-header.ts';
 import { createSrtpContextFromMaster } from './srtp.ts';
 import type { SrtpContext } from './srtp-context.ts';
 import { probeWeriftTransport, type WeriftSendPath } from './werift-internals.ts';
@@ -13,6 +14,11 @@ export interface FastSubscriberOptions {
   /** Added to the publisher's RTP timestamp (mod 2^32). */
   tsOffset?: number;
 }
+
+/** A sender report without report blocks: header, SSRC, NTP (8), RTP ts, packets, octets. */
+const SR_BYTES = 28;
+/** Milliseconds from the NTP epoch (1900) to the Unix epoch (1970). */
+const NTP_EPOCH_OFFSET_MS = 2_208_988_800_000;
 
 /** Why a subscriber cannot use the fast path; the caller keeps the stock path for it. */
 export class FastPathUnavailable extends Error {
@@ -32,10 +38,18 @@ export class FastSubscriber {
   tsOffset: number;
   packetsSent = 0;
   bytesSent = 0;
+  /** RTP payload octets sent (the sender report's octet count, RFC 3550 6.4.1). */
+  payloadBytesSent = 0;
+  /** RTP timestamp of the last packet sent and when (performance.now() ms), for SRs. */
+  lastRtpTimestamp = 0;
+  lastSentAtMs = -1;
+  /** Sender reports sent from the timer (werift's own SR loop never starts for this SSRC). */
+  senderReports = 0;
   /** Packets not sent: no consent, pair changed to a non-UDP path, socket error. */
   packetsDropped = 0;
   lastDropReason = '';
   private path: WeriftSendPath;
+  private readonly srBuffer = Buffer.alloc(SR_BYTES);
   private srtp: SrtpContext;
   private readonly dtlsTransport: object;
   private closed = false;
@@ -77,6 +91,47 @@ export class FastSubscriber {
     }
     this.packetsSent++;
     this.bytesSent += len;
+    return true;
+  }
+
+  /**
+   * Sends an RTCP sender report (RFC 3550 6.4.1) for this SSRC, encrypted as SRTCP with the same
+   * context. werift's `RTCRtpSender.runRtcp` starts on the first stock `sendRtp` only, so on the
+   * fast path nothing else sends SRs (or any SRTCP) with this SSRC: the SRTCP index sequence of
+   * this context is the only one for it. The RTP timestamp is extrapolated from the last packet
+   * at `clockRate`; the NTP time is computed exactly (werift's `ntpTime()` is not, PLATFORM-NOTES).
+   * Returns false when nothing was sent yet or the packet could not be sent.
+   */
+  sendSenderReport(clockRate: number, nowMs = performance.now()): boolean {
+    if (this.lastSentAtMs < 0) return false;
+    const srtp = this.context();
+    if (!srtp) return false;
+    const sr = this.srBuffer;
+    const rtpTs =
+      (this.lastRtpTimestamp + Math.round(((nowMs - this.lastSentAtMs) * clockRate) / 1000)) >>> 0;
+    const ntpMs = performance.timeOrigin + nowMs + NTP_EPOCH_OFFSET_MS;
+    const seconds = Math.floor(ntpMs / 1000);
+    sr[0] = 0x80; // V=2, P=0, RC=0
+    sr[1] = 200; // SR
+    sr[2] = 0;
+    sr[3] = 6; // length in 32-bit words minus one
+    writeU32(sr, 4, this.ssrc);
+    writeU32(sr, 8, seconds >>> 0);
+    writeU32(sr, 12, Math.floor(((ntpMs - seconds * 1000) / 1000) * 2 ** 32) >>> 0);
+    writeU32(sr, 16, rtpTs);
+    writeU32(sr, 20, this.packetsSent >>> 0);
+    writeU32(sr, 24, this.payloadBytesSent >>> 0);
+    const out = Buffer.allocUnsafe(SR_BYTES + srtp.rtcpOverhead);
+    const n = srtp.protectRtcp(sr, SR_BYTES, out, 0);
+    if (n <= 0) return false;
+    const route = this.path.route();
+    if (typeof route === 'string') return false;
+    try {
+      route.socket.send(out, 0, n, route.port, route.address);
+    } catch {
+      return false;
+    }
+    this.senderReports++;
     return true;
   }
 

@@ -25,6 +25,11 @@ import type { Forwarder } from './forwarder.ts';
 const PLI_SENDER_SSRC = 1;
 /** Keyframe requests closer together than this are merged (PLI storms from many subscribers). */
 const KEYFRAME_MIN_INTERVAL_MS = 200;
+/**
+ * Packets kept per track, by sequence number (power of two): ~10 s of video at 50 pkt/s. They
+ * answer fast-path subscribers' NACKs and recognise duplicates from the publisher.
+ */
+const HISTORY_SIZE = 512;
 
 export interface PublishedTrackOptions {
   id: string;
@@ -46,6 +51,9 @@ export class PublishedTrack {
   readonly #track: MediaStreamTrack;
   readonly #receiver: RTCRtpReceiver;
   readonly #forwarders = new Set<Forwarder>();
+  readonly #history: Array<RtpPacket | undefined> = new Array(HISTORY_SIZE);
+  /** Packets from the publisher dropped as duplicates of one already forwarded. */
+  duplicatesDropped = 0;
   readonly #unsubscribe: () => void;
   readonly #report: ErrorReporter;
   #lastKeyframeRequest = 0;
@@ -62,11 +70,24 @@ export class PublishedTrack {
     const counters = o.counters;
     const onReceived = o.onReceived;
     const forwarders = this.#forwarders;
+    const history = this.#history;
     const { unSubscribe } = o.track.onReceiveRtp.subscribe(
       guard(o.report, 'receive_rtp', (rtp: RtpPacket) => {
         counters.packetsIn++;
         counters.bytesIn += rtp.payload.length;
         onReceived();
+        // werift's NACK handler asks the publisher again every 5 ms (up to 10 times) and hands
+        // every copy that arrives to onReceiveRtp: without this check each duplicate went to every
+        // subscriber. A packet that was lost before reaching us is not in the history and is
+        // forwarded (nobody has it).
+        const { sequenceNumber: seq, timestamp } = rtp.header;
+        const slot = seq & (HISTORY_SIZE - 1);
+        const seen = history[slot];
+        if (seen && seen.header.sequenceNumber === seq && seen.header.timestamp === timestamp) {
+          this.duplicatesDropped++;
+          return;
+        }
+        history[slot] = rtp;
         // The publisher's header-extension ids mean nothing in the subscribers' sessions (each
         // negotiates its own map); werift's sender would copy them through verbatim.
         if (rtp.header.extensions.length > 0) rtp.header.extensions = [];
@@ -82,6 +103,12 @@ export class PublishedTrack {
 
   get subscriberCount(): number {
     return this.#forwarders.size;
+  }
+
+  /** The packet with publisher sequence number `seq`, if still in the history. */
+  recent(seq: number): RtpPacket | undefined {
+    const p = this.#history[seq & (HISTORY_SIZE - 1)];
+    return p?.header.sequenceNumber === seq ? p : undefined;
   }
 
   add(forwarder: Forwarder): void {
@@ -113,5 +140,6 @@ export class PublishedTrack {
     this.#unsubscribe();
     for (const forwarder of this.#forwarders) forwarder.close();
     this.#forwarders.clear();
+    this.#history.fill(undefined);
   }
 }

@@ -10,6 +10,8 @@ import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../s
 import type { Config } from '../config.ts';
 import { deviceClass, type Metrics } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
+import { Forwarding, forwarderPath } from './forwarding.ts';
+import { LoadGuard, overloadLagMs } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
 import { assertWebRtcSdp } from './sdp-check.ts';
@@ -29,6 +31,8 @@ export interface RegistryOptions {
   metrics: Metrics;
   emit(event: NodeEvent): void;
   report: ErrorReporter;
+  /** Where fast-path fallbacks are logged (one line per subscriber that falls back). */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export class SessionRegistry {
@@ -37,6 +41,10 @@ export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #rooms = new Map<string, Room>();
   readonly #hooks: SessionHooks;
+  /** Forwarder factory shared by all sessions (`FORWARDER` env; see forwarding.ts). */
+  readonly forwarding: Forwarding;
+  /** Event-loop lag admission (load-guard.ts). */
+  readonly load = new LoadGuard(overloadLagMs());
   readonly #emptyWaiters = new Set<() => void>();
   #reaper: NodeJS.Timeout | undefined;
   #draining = false;
@@ -45,6 +53,16 @@ export class SessionRegistry {
     this.#o = options;
     this.#peerConfig = nodePeerConfig(options.config.ice);
     const { metrics } = options;
+    this.forwarding = new Forwarding({
+      path: forwarderPath(),
+      counters: metrics.rtp,
+      report: options.report,
+      onFallback: (reason, detail) => {
+        metrics.forwarding.fallbacks.inc({ reason });
+        options.log?.warn({ reason, detail }, 'fast_path_fallback');
+      },
+    });
+    metrics.forwarding.observe(this.forwarding);
     this.#hooks = {
       onConnected: (s) => {
         metrics.iceConnections.inc({ result: 'connected' });
@@ -65,6 +83,11 @@ export class SessionRegistry {
     return this.#rooms.size;
   }
 
+  /** Participants per open room, for the top-K room gauge. */
+  *roomSizes(): Generator<number> {
+    for (const room of this.#rooms.values()) yield room.size;
+  }
+
   get draining(): boolean {
     return this.#draining;
   }
@@ -82,6 +105,15 @@ export class SessionRegistry {
     if (this.#draining) {
       throw new MediaError('draining', 'node is draining', {}, RETRY_AFTER_DRAINING_S);
     }
+    if (this.load.overloaded) {
+      this.#o.metrics.forwarding.overloadRefusals.inc();
+      throw new MediaError(
+        'capacity_exceeded',
+        'node is overloaded (event loop late); try another node',
+        { eventLoopLagMs: Math.round(this.load.lastP99Ms), limitMs: this.load.thresholdMs },
+        RETRY_AFTER_CAPACITY_S,
+      );
+    }
     if (this.#sessions.size >= this.#o.config.maxSessions) {
       throw new MediaError(
         'capacity_exceeded',
@@ -98,6 +130,7 @@ export class SessionRegistry {
       peerConfig: this.#peerConfig,
       connectTimeoutMs: this.#o.config.connectTimeoutMs,
       counters: this.#o.metrics.rtp,
+      forwarding: this.forwarding,
       emit: this.#o.emit,
       hooks: this.#hooks,
       report: this.#o.report,
@@ -195,6 +228,7 @@ export class SessionRegistry {
   stopReaper(): void {
     if (this.#reaper) clearInterval(this.#reaper);
     this.#reaper = undefined;
+    this.load.close();
   }
 
   #reapIdle(): void {

@@ -18,9 +18,11 @@ import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
 import { withTimeout } from '../util/timers.ts';
-import { type Forwarder, WeriftSenderForwarder } from './forwarder.ts';
+import { WeriftSenderForwarder } from './forwarder.ts';
+import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import { patchNackHandler, patchSenderBwe } from './werift-patches.ts';
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
 const GATHER_TIMEOUT_MS = 3_000;
@@ -46,6 +48,8 @@ export interface SessionOptions {
   peerConfig: Partial<PeerConfig>;
   connectTimeoutMs: number;
   counters: RtpCounters;
+  /** Node-wide forwarder factory (fast or stock path per subscription). */
+  forwarding: Forwarding;
   emit(event: NodeEvent): void;
   hooks: SessionHooks;
   report: ErrorReporter;
@@ -54,7 +58,7 @@ export interface SessionOptions {
 interface Subscription {
   track: PublishedTrack;
   transceiver: RTCRtpTransceiver;
-  forwarder: Forwarder;
+  forwarder: SubscriberForwarder;
   off(): void;
 }
 
@@ -97,8 +101,12 @@ export class Session {
       canOffer: () => this.state === 'connected',
       sendOffer: (sdp) => this.notify({ type: 'offer', sdp }),
       onAnswered: () => {
-        // New subscriptions are live now: a keyframe lets the subscriber start decoding.
-        for (const sub of this.#subscriptions.values()) sub.track.requestKeyframe();
+        // New subscriptions are live now: the fast path can take their SSRCs (payload type
+        // negotiated), and a keyframe lets the subscriber start decoding.
+        for (const sub of this.#subscriptions.values()) {
+          sub.forwarder.activate();
+          sub.track.requestKeyframe();
+        }
       },
       report: o.report,
     });
@@ -159,17 +167,31 @@ export class Session {
       // The stream id tells the client which participant the track belongs to.
       streams: [new MediaStream({ id: track.publisherSessionId })],
     });
-    const forwarder = new WeriftSenderForwarder(
-      transceiver.sender,
-      this.#o.counters,
-      () => this.activity++,
-      this.#o.report,
-    );
-    const { unSubscribe } = transceiver.sender.onPictureLossIndication.subscribe(
+    const sender = transceiver.sender;
+    patchSenderBwe(sender.senderBWE);
+    const forwarder = this.#o.forwarding.create(sender, () => this.activity++);
+    // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
+    const pli = sender.onPictureLossIndication.subscribe(
       guard(this.#o.report, 'pli', () => track.requestKeyframe()),
     );
+    // Stock: werift resends from its own history. Fast: werift's history is empty (its sendRtp
+    // never ran), so the track's history answers, to this subscriber only (sequence numbers are
+    // forwarded unchanged on the fast path: seqOffset 0).
+    const nack = sender.onGenericNack.subscribe(
+      guard(this.#o.report, 'nack', (feedback: { lost: number[] }) => {
+        for (const lost of feedback.lost) {
+          // GenericNack.deSerialize adds bitmask offsets without wrapping at 65536.
+          const rtp = track.recent(lost & 0xffff);
+          if (rtp && !forwarder.retransmit(rtp)) return;
+        }
+      }),
+    );
     track.add(forwarder);
-    this.#subscriptions.set(track.id, { track, transceiver, forwarder, off: unSubscribe });
+    const off = () => {
+      pli.unSubscribe();
+      nack.unSubscribe();
+    };
+    this.#subscriptions.set(track.id, { track, transceiver, forwarder, off });
     this.#negotiator.request();
   }
 
@@ -306,6 +328,8 @@ export class Session {
 
   #onRemoteTransceiver(transceiver: RTCRtpTransceiver): void {
     if (transceiver.kind !== 'audio' && transceiver.kind !== 'video') return;
+    // `nack` is private in werift's types; the patch checks its shape at runtime.
+    patchNackHandler((transceiver.receiver as unknown as { nack: unknown }).nack);
     // werift creates transceivers from a remote offer as recvonly; echo sends back on them.
     if (this.echo) transceiver.setDirection('sendrecv');
     const { unSubscribe } = transceiver.onTrack.subscribe(

@@ -1,0 +1,54 @@
+import { FastForwarder } from './fast-forwarder.ts';
+import { FastSenderForwarder } from './fast-sender-forwarder.ts';
+import type { FastSubscriber } from './fast-subscriber.ts';
+
+/** Sender-report period for fast-path SSRCs (werift's own loop waits 0.5-1.5 s). */
+const SENDER_REPORT_INTERVAL_MS = 1_000;
+
+/** The werift `RTCRtpSender` fields the fast path needs once the subscriber answered. */
+export interface NegotiatedSender {
+  ssrc: number;
+  dtlsTransport: object;
+  /** Set by werift's `prepareSend` when the description is applied (undefined before). */
+  codec?: { payloadType: number; clockRate: number } | undefined;
+}
+
+/**
+ * The node-wide fast path: one shared `FastForwarder` (an incoming packet is serialized once for
+ * all its subscribers) and the sender-report timer of every fast-path SSRC. The timer runs only
+ * while at least one subscriber is attached, so it needs no owner beyond this object.
+ */
+export class FastPath {
+  readonly shared = new FastForwarder();
+  readonly #live = new Map<FastSubscriber, number>();
+  #timer: NodeJS.Timeout | undefined;
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** The fast forwarder for `sender`, or why it cannot have one (the caller keeps stock). */
+  attach(sender: NegotiatedSender): FastSenderForwarder | string {
+    const codec = sender.codec;
+    if (!codec) return 'no negotiated codec';
+    const created = FastSenderForwarder.tryCreate(this.shared, sender, codec.payloadType);
+    if (typeof created === 'string') return created;
+    this.#live.set(created.subscriber, codec.clockRate);
+    this.#timer ??= setInterval(() => this.#report(), SENDER_REPORT_INTERVAL_MS).unref();
+    return created;
+  }
+
+  detach(forwarder: FastSenderForwarder): void {
+    forwarder.close();
+    this.#live.delete(forwarder.subscriber);
+    if (this.#live.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #report(): void {
+    const now = performance.now();
+    for (const [sub, clockRate] of this.#live) sub.sendSenderReport(clockRate, now);
+  }
+}

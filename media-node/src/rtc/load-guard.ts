@@ -1,0 +1,58 @@
+/**
+ * Admission by measured load, not session count: the node refuses new sessions while its event
+ * loop is late (the forwarding budget is spent), so that the sessions it has keep their ICE
+ * consent checks and DTLS timers (PLATFORM-NOTES: past saturation stock werift lost every
+ * session when consent expired). Lag is sampled with `monitorEventLoopDelay` over windows of
+ * `WINDOW_MS`; the node is overloaded while the p99 of the last complete window exceeds the
+ * threshold (`OVERLOAD_LAG_MS`, default 400 ms; 0 disables).
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+type IntervalHistogram = ReturnType<typeof monitorEventLoopDelay>;
+
+const WINDOW_MS = 1_000;
+const DEFAULT_OVERLOAD_LAG_MS = 400;
+
+/** `OVERLOAD_LAG_MS` from the environment; refused unless a non-negative integer. */
+export function overloadLagMs(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.OVERLOAD_LAG_MS;
+  if (raw === undefined || raw === '') return DEFAULT_OVERLOAD_LAG_MS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(`OVERLOAD_LAG_MS must be a non-negative integer (ms), got "${raw}"`);
+  }
+  return n;
+}
+
+export class LoadGuard {
+  readonly thresholdMs: number;
+  /** p99 event-loop lag of the last complete window, ms. */
+  lastP99Ms = 0;
+  readonly #histogram: IntervalHistogram | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(thresholdMs: number) {
+    this.thresholdMs = thresholdMs;
+    if (thresholdMs === 0) return;
+    this.#histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.#histogram.enable();
+    this.#timer = setInterval(() => this.#sample(), WINDOW_MS).unref();
+  }
+
+  /** True while new sessions should be refused. */
+  get overloaded(): boolean {
+    return this.thresholdMs > 0 && this.lastP99Ms > this.thresholdMs;
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#histogram?.disable();
+  }
+
+  #sample(): void {
+    const h = this.#histogram;
+    if (!h) return;
+    this.lastP99Ms = h.percentile(99) / 1e6;
+    h.reset();
+  }
+}

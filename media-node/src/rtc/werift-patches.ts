@@ -1,0 +1,73 @@
+/**
+ * Fixes for werift 0.25.2 defects (PLATFORM-NOTES), applied to the prototypes of werift's own
+ * objects the first time the media node meets one. werift's ESM bundle does not export
+ * `NackHandler` or `SenderBandwidthEstimator`, so the prototype is taken from an instance
+ * (`receiver.nack`, `sender.senderBWE`). Each patch checks the shape it replaces and leaves a
+ * prototype alone when werift changed (a newer werift may have fixed it).
+ */
+
+/** TWCC send records kept per sender: feedback arrives every ~100 ms, this is seconds' worth. */
+export const BWE_HISTORY = 1_024;
+const PRUNE_EVERY = 256;
+
+const patched = new WeakSet<object>();
+
+interface SentInfo {
+  wideSeq: number;
+}
+interface BweLike {
+  sentInfos: Record<number, SentInfo>;
+  rtpPacketSent(info: SentInfo): void;
+}
+
+/**
+ * `SenderBandwidthEstimator.rtpPacketSent` meant to drop records older than the new one but
+ * iterates `Object.keys(sentInfo)` (the new record's own fields) instead of `this.sentInfos`:
+ * with TWCC every sender keeps up to 65,536 records (~6 MB per subscriber). Replaced by: store,
+ * and every 256 packets drop what is more than `BWE_HISTORY` transport sequence numbers behind.
+ */
+export function patchSenderBwe(bwe: unknown): boolean {
+  const proto = bwe && Object.getPrototypeOf(bwe);
+  if (!proto || patched.has(proto)) return Boolean(proto);
+  if (typeof proto.rtpPacketSent !== 'function' || !('sentInfos' in (bwe as object))) return false;
+  let inserts = 0;
+  proto.rtpPacketSent = function rtpPacketSent(this: BweLike, info: SentInfo) {
+    const infos = this.sentInfos;
+    infos[info.wideSeq] = info;
+    if (++inserts % PRUNE_EVERY !== 0) return;
+    for (const key in infos) {
+      if (((info.wideSeq - Number(key)) & 0xffff) > BWE_HISTORY) delete infos[key];
+    }
+  };
+  patched.add(proto);
+  return true;
+}
+
+interface NackLike {
+  _lost: Record<number, number>;
+  newEstSeqNum: number;
+}
+
+/**
+ * `NackHandler.lostSeqNumbers` sorts with `Array.prototype.sort()` (as strings): 10 before 9, and
+ * `GenericNack.serialize` needs ascending order to pack neighbours into one PID + bitmask, so a
+ * NACK grew one FCI per sequence number. Replaced by a numeric order that is also wrap-aware
+ * (65535 before 0): oldest first, relative to the newest sequence number seen.
+ */
+export function patchNackHandler(nack: unknown): boolean {
+  const proto = nack && Object.getPrototypeOf(nack);
+  if (!proto || patched.has(proto)) return Boolean(proto);
+  const desc = Object.getOwnPropertyDescriptor(proto, 'lostSeqNumbers');
+  if (!desc?.get || !('_lost' in (nack as object))) return false;
+  Object.defineProperty(proto, 'lostSeqNumbers', {
+    configurable: true,
+    get(this: NackLike) {
+      const newest = this.newEstSeqNum;
+      return Object.keys(this._lost)
+        .map(Number)
+        .sort((a, b) => ((newest - b) & 0xffff) - ((newest - a) & 0xffff));
+    },
+  });
+  patched.add(proto);
+  return true;
+}

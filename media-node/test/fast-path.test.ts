@@ -1,0 +1,127 @@
+/**
+ * Forwarding paths end to end, real werift clients on loopback: publisher A, receive-only
+ * subscriber B. For `FORWARDER=fast` and `stock`: the path in use (metric), every packet B gets
+ * decrypts with an independent SRTP implementation and carries A's payload, keyframe requests
+ * reach A, a NACK from B gets the packet resent, sender reports arrive for B's SSRCs, and a
+ * packet A sends twice is forwarded once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GenericNack, RtcpTransportLayerFeedback, RtpHeader, RtpPacket } from 'werift';
+import { readSeq, readSsrc, rtpHeaderLength } from '../src/fast/rtp-header.ts';
+import { SrtpCapture } from './helpers/srtp-capture.ts';
+import { TestClient } from './helpers/test-client.ts';
+import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts';
+
+const MARKER_A = 7;
+
+describe.each(['fast', 'stock'] as const)('FORWARDER=%s', (path) => {
+  let t: TestNode;
+  let a: TestClient;
+  let b: TestClient;
+  let capture: SrtpCapture;
+  let seq = 1_000;
+  let timer: NodeJS.Timeout | undefined;
+  const send = (s: number, payloadMarker = MARKER_A) => {
+    const video = Buffer.alloc(1_000, 1);
+    video[0] = payloadMarker;
+    a.video.writeRtp(
+      new RtpPacket(new RtpHeader({ sequenceNumber: s, timestamp: s * 3_000, ssrc: 2 }), video),
+    );
+    const audio = Buffer.alloc(100, 1);
+    audio[0] = payloadMarker;
+    a.audio.writeRtp(
+      new RtpPacket(new RtpHeader({ sequenceNumber: s, timestamp: s * 960, ssrc: 1 }), audio),
+    );
+  };
+
+  beforeAll(async () => {
+    process.env.FORWARDER = path; // read when the node's registry is built
+    t = await startTestNode();
+    a = new TestClient(t, `a-${path}`, MARKER_A, { room: `r-${path}` });
+    b = new TestClient(t, `b-${path}`, 8, { room: `r-${path}`, publish: false });
+    await a.join();
+    await b.join();
+    capture = new SrtpCapture(b.pc);
+    timer = setInterval(() => send(seq++), 20);
+    await eventually(
+      () => b.count(MARKER_A, 'video') > 20 && b.count(MARKER_A, 'audio') > 20,
+      10_000,
+      'B receiving A',
+    );
+  });
+  afterAll(async () => {
+    clearInterval(timer);
+    delete process.env.FORWARDER;
+    await a?.close();
+    await b?.close();
+    await t?.close();
+  });
+
+  it(`forwards on the ${path} path and every captured packet decrypts to A's payload`, async () => {
+    const metrics = await (await fetch(`${t.node.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`media_forwarder_subscribers\\{path="${path}"[^}]*\\} 2`));
+    expect(metrics).toMatch(/media_srtp_backend\{backend="(native|js)"[^}]*\} 1/);
+    const sample = capture.rtp.slice(0, 200);
+    expect(sample.length).toBeGreaterThan(20);
+    for (const packet of sample) {
+      const plain = capture.decryptRtp(packet);
+      expect(plain).toBeDefined();
+      const h = rtpHeaderLength(plain as Buffer, (plain as Buffer).length);
+      expect((plain as Buffer)[h]).toBe(MARKER_A);
+      // Fast path: header extensions are stripped (none negotiated with subscribers).
+      if (path === 'fast') expect(((plain as Buffer)[0] as number) & 0x10).toBe(0);
+    }
+  });
+
+  it('relays a keyframe request from B to A', async () => {
+    const before = a.plis;
+    const fromA = b.pc.getTransceivers().find((tr) => tr.kind === 'video');
+    const ssrc = fromA?.receiver.track.ssrc;
+    expect(ssrc).toBeDefined();
+    await fromA?.receiver.sendRtcpPLI(ssrc as number);
+    await eventually(() => a.plis > before, 3_000, 'PLI at the publisher');
+  });
+
+  it('sends RTCP sender reports for the forwarded SSRCs', async () => {
+    const ssrcs = b.pc.getTransceivers().map((tr) => tr.receiver.track.ssrc);
+    await eventually(
+      () =>
+        ssrcs.every((ssrc) => capture.rtcp.some((p) => p[1] === 200 && readSsrc(p, 4) === ssrc)),
+      5_000,
+      'an SR per SSRC',
+    );
+    const sr = capture.rtcp.find((p) => p[1] === 200);
+    const plain = capture.decryptRtcp(sr as Buffer) as Buffer;
+    expect(plain).toBeDefined();
+    // NTP seconds within a minute of now (werift's own ntpTime() fraction is off, not seconds).
+    const ntpSeconds = plain.readUInt32BE(8);
+    expect(Math.abs(ntpSeconds - (Date.now() / 1000 + 2_208_988_800))).toBeLessThan(60);
+  });
+
+  it('resends a packet B NACKs, to B', async () => {
+    const video = b.pc.getTransceivers().find((tr) => tr.kind === 'video');
+    const ssrc = video?.receiver.track.ssrc as number;
+    const videoPackets = () => capture.rtp.filter((p) => readSsrc(p) === ssrc);
+    const target = readSeq(videoPackets().at(-5) as Buffer);
+    const copies = () => videoPackets().filter((p) => readSeq(p) === target).length;
+    expect(copies()).toBe(1);
+    const nack = new RtcpTransportLayerFeedback({
+      feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: ssrc, lost: [target] }),
+    });
+    await b.pc.dtlsTransports[0]?.sendRtcp([nack]);
+    await eventually(() => copies() >= 2, 3_000, 'the retransmission');
+    const resent = capture.rtp.filter((p) => readSsrc(p) === ssrc && readSeq(p) === target);
+    expect(resent[0]?.equals(resent[1] as Buffer)).toBe(true);
+  });
+
+  it('forwards a packet the publisher sends twice only once', async () => {
+    clearInterval(timer);
+    const dup = seq++;
+    send(dup, 42);
+    send(dup, 42);
+    send(seq++);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(b.count(42, 'video')).toBe(1);
+    expect(b.count(42, 'audio')).toBe(1);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Admission by event-loop lag: while the node's loop is late, new sessions get 503
+ * capacity_exceeded with Retry-After (the existing sessions keep the CPU); once the loop is
+ * on time again they are accepted.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLoopbackPeer } from '../../test/support/loopback-peer.ts';
+import { TestClient } from './helpers/test-client.ts';
+import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts';
+
+/** Keeps the (shared, in-process) event loop busy in 150 ms slices for `ms`. */
+async function starve(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const slice = Date.now() + 150;
+    while (Date.now() < slice) {
+      // busy: the node's timers run late, like a saturated forwarding loop
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('overload admission', () => {
+  let t: TestNode;
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    process.env.OVERLOAD_LAG_MS = '60';
+    t = await startTestNode();
+  });
+  afterAll(async () => {
+    delete process.env.OVERLOAD_LAG_MS;
+    for (const c of clients) await c.close();
+    await t.close();
+  });
+
+  it('refuses new sessions with 503 capacity_exceeded while the event loop is late', async () => {
+    const peer = createLoopbackPeer();
+    peer.addTransceiver('audio', { direction: 'sendrecv' });
+    const offer = await peer.createOffer();
+    await peer.close();
+    await starve(2_300);
+    expect(t.node.registry.load.overloaded).toBe(true);
+    const res = await t.api.request('POST', '/internal/v1/sessions/late/offer', {
+      room: 'r',
+      deviceId: 'test-late',
+      echo: false,
+      sdp: offer.sdp,
+    });
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('capacity_exceeded');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${t.node.url}/metrics`)).text();
+    expect(metrics).toMatch(/media_overload_refusals_total\{[^}]*\} 1/);
+
+    // On time again: accepted.
+    await eventually(() => !t.node.registry.load.overloaded, 5_000, 'load back to normal');
+    const client = new TestClient(t, 'after', 1, { room: 'r' });
+    clients.push(client);
+    await client.join();
+  });
+});
