@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       maxIceCandidates: 50,
       drainTimeoutMs: 30_000,
       heartbeatIntervalMs: 5_000,
+      forwarder: 'fast',
+      overloadLagMs: 400,
       logLevel: 'info',
     });
   });
@@ -79,5 +81,14 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ ...SECRET, ICE_PORT_MIN: '40000', ICE_PORT_MAX: '40100' }).ice.portRange,
     ).toEqual([40000, 40100]);
+  });
+
+  it('reads the forwarding path and the overload threshold, refusing other values', () => {
+    expect(loadConfig({ ...SECRET, FORWARDER: 'stock', OVERLOAD_LAG_MS: '0' })).toMatchObject({
+      forwarder: 'stock',
+      overloadLagMs: 0,
+    });
+    expect(() => loadConfig({ ...SECRET, FORWARDER: 'turbo' })).toThrow(/FORWARDER must be/);
+    expect(() => loadConfig({ ...SECRET, OVERLOAD_LAG_MS: '-1' })).toThrow(/OVERLOAD_LAG_MS/);
   });
 });

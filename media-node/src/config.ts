@@ -43,6 +43,13 @@ export interface Config {
   maxBodyBytes: number;
   drainTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /**
+   * Forwarding path: `fast` (native SRTP + synchronous forwarder, stock per subscriber where its
+   * preconditions fail) or `stock` (werift's `sendRtp` for everyone).
+   */
+  forwarder: 'fast' | 'stock';
+  /** New sessions are refused while event-loop lag p99 exceeds this, in ms; 0 disables. */
+  overloadLagMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -168,6 +175,10 @@ const envSchema = z.object({
     60_000,
     HEARTBEAT_INTERVAL_MS,
   ),
+  FORWARDER: z
+    .enum(['fast', 'stock'], { error: 'FORWARDER must be "fast" or "stock"' })
+    .default('fast'),
+  OVERLOAD_LAG_MS: int('OVERLOAD_LAG_MS', 'milliseconds (0 = off)', 0, 60_000, 400),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -251,6 +262,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    forwarder: e.FORWARDER,
+    overloadLagMs: e.OVERLOAD_LAG_MS,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

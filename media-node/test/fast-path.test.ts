@@ -35,8 +35,7 @@ describe.each(['fast', 'stock'] as const)('FORWARDER=%s', (path) => {
   };
 
   beforeAll(async () => {
-    process.env.FORWARDER = path; // read when the node's registry is built
-    t = await startTestNode();
+    t = await startTestNode({ FORWARDER: path });
     a = new TestClient(t, `a-${path}`, MARKER_A, { room: `r-${path}` });
     b = new TestClient(t, `b-${path}`, 8, { room: `r-${path}`, publish: false });
     await a.join();
@@ -51,7 +50,6 @@ describe.each(['fast', 'stock'] as const)('FORWARDER=%s', (path) => {
   });
   afterAll(async () => {
     clearInterval(timer);
-    delete process.env.FORWARDER;
     await a?.close();
     await b?.close();
     await t?.close();

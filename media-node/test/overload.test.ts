@@ -24,11 +24,9 @@ describe('overload admission', () => {
   let t: TestNode;
   const clients: TestClient[] = [];
   beforeAll(async () => {
-    process.env.OVERLOAD_LAG_MS = '60';
-    t = await startTestNode();
+    t = await startTestNode({ OVERLOAD_LAG_MS: '60' });
   });
   afterAll(async () => {
-    delete process.env.OVERLOAD_LAG_MS;
     for (const c of clients) await c.close();
     await t.close();
   });

@@ -28,15 +28,6 @@ export const FALLBACK_REASONS = [
 ] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 
-/** `FORWARDER` from the environment: `fast` (default) or `stock`; anything else is refused. */
-export function forwarderPath(
-  env: Record<string, string | undefined> = process.env,
-): ForwarderPath {
-  const v = env.FORWARDER ?? 'fast';
-  if (v === 'fast' || v === 'stock') return v;
-  throw new Error(`FORWARDER must be "fast" or "stock", got "${v}"`);
-}
-
 export function fallbackReason(detail: string): FallbackReason {
   if (detail.includes('codec')) return 'codec';
   if (detail.startsWith('dtls state') || detail === 'no dtlsTransport') return 'dtls';

@@ -4,26 +4,13 @@
  * consent checks and DTLS timers (PLATFORM-NOTES: past saturation stock werift lost every
  * session when consent expired). Lag is sampled with `monitorEventLoopDelay` over windows of
  * `WINDOW_MS`; the node is overloaded while the p99 of the last complete window exceeds the
- * threshold (`OVERLOAD_LAG_MS`, default 400 ms; 0 disables).
+ * threshold (config `overloadLagMs`, env `OVERLOAD_LAG_MS`, default 400 ms; 0 disables).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 type IntervalHistogram = ReturnType<typeof monitorEventLoopDelay>;
 
 const WINDOW_MS = 1_000;
-const DEFAULT_OVERLOAD_LAG_MS = 400;
-
-/** `OVERLOAD_LAG_MS` from the environment; refused unless a non-negative integer. */
-export function overloadLagMs(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.OVERLOAD_LAG_MS;
-  if (raw === undefined || raw === '') return DEFAULT_OVERLOAD_LAG_MS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new Error(`OVERLOAD_LAG_MS must be a non-negative integer (ms), got "${raw}"`);
-  }
-  return n;
-}
-
 export class LoadGuard {
   readonly thresholdMs: number;
   /** p99 event-loop lag of the last complete window, ms. */

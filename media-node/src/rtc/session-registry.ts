@@ -10,8 +10,8 @@ import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../s
 import type { Config } from '../config.ts';
 import { deviceClass, type Metrics } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
-import { Forwarding, forwarderPath } from './forwarding.ts';
-import { LoadGuard, overloadLagMs } from './load-guard.ts';
+import { Forwarding } from './forwarding.ts';
+import { LoadGuard } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
 import { assertWebRtcSdp } from './sdp-check.ts';
@@ -23,7 +23,13 @@ const RETRY_AFTER_DRAINING_S = 5;
 
 export type RegistryConfig = Pick<
   Config,
-  'ice' | 'maxSessions' | 'maxIceCandidates' | 'connectTimeoutMs' | 'idleTimeoutMs'
+  | 'ice'
+  | 'maxSessions'
+  | 'maxIceCandidates'
+  | 'connectTimeoutMs'
+  | 'idleTimeoutMs'
+  | 'forwarder'
+  | 'overloadLagMs'
 >;
 
 export interface RegistryOptions {
@@ -41,10 +47,10 @@ export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #rooms = new Map<string, Room>();
   readonly #hooks: SessionHooks;
-  /** Forwarder factory shared by all sessions (`FORWARDER` env; see forwarding.ts). */
+  /** Forwarder factory shared by all sessions (config `forwarder`; see forwarding.ts). */
   readonly forwarding: Forwarding;
   /** Event-loop lag admission (load-guard.ts). */
-  readonly load = new LoadGuard(overloadLagMs());
+  readonly load: LoadGuard;
   readonly #emptyWaiters = new Set<() => void>();
   #reaper: NodeJS.Timeout | undefined;
   #draining = false;
@@ -52,9 +58,10 @@ export class SessionRegistry {
   constructor(options: RegistryOptions) {
     this.#o = options;
     this.#peerConfig = nodePeerConfig(options.config.ice);
+    this.load = new LoadGuard(options.config.overloadLagMs);
     const { metrics } = options;
     this.forwarding = new Forwarding({
-      path: forwarderPath(),
+      path: options.config.forwarder,
       counters: metrics.rtp,
       report: options.report,
       onFallback: (reason, detail) => {

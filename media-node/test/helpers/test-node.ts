@@ -24,6 +24,8 @@ export async function startTestNode(env: Record<string, string> = {}): Promise<T
     HEARTBEAT_INTERVAL_MS: '1000',
     // Closing a test node with live sessions should not wait the production 30 s.
     DRAIN_TIMEOUT_MS: '500',
+    // `FORWARDER=stock npx vitest ...` runs every in-process test on the stock path.
+    ...(process.env.FORWARDER ? { FORWARDER: process.env.FORWARDER } : {}),
     ...env,
   });
   const node = createMediaNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
