@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import { ARTIFACTS, recordSetupTime } from './support/setup-times.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
@@ -140,6 +141,15 @@ describe('the demo page in Chromium', () => {
             : { offerToServerConnectedMs: timings.offerToServerConnectedMs }),
         });
       }
+
+      // Issue 7: the video went through the fast path (native SRTP, synchronous forwarder) in
+      // both directions, with no subscriber falling back to werift's stock sender.
+      const host = stack.nodes.find((n) => n.id === bot?.nodeId());
+      if (!host) throw new Error(`room node ${bot.nodeId()} is not one of the stack's nodes`);
+      const metrics = parseMetrics(await (await fetch(`${host.url}/metrics`)).text());
+      expect(sampleValue(metrics, 'media_forwarder_subscribers', { path: 'fast' })).toBe(4);
+      expect(sampleValue(metrics, 'media_forwarder_subscribers', { path: 'stock' })).toBe(0);
+      expect(sampleValue(metrics, 'media_forwarder_fallbacks_total')).toBe(0);
 
       await page.click('#leave');
       await page.waitForFunction(`document.body.dataset.state === 'ended'`, undefined, {
