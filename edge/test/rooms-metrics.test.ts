@@ -82,6 +82,7 @@ describe('GET /api/media/openapi.json', () => {
         '/api/media/sessions/{id}/events',
         '/api/media/rooms/{room}',
         '/api/media/metrics',
+        '/api/media/nodes',
         '/api/media/openapi.json',
       ].sort(),
     );

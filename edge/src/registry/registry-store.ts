@@ -1,5 +1,11 @@
 /** SQL access for the NodeRegistry: nodes, room -> node assignments, counters. */
 import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
+import {
+  addToCounter,
+  COUNTERS_TABLE,
+  type CounterRow,
+  readCounters,
+} from '../metrics/counter-table.ts';
 import type { ScalarKey } from '../metrics/definitions.ts';
 import type { NodeRecord } from './node-record.ts';
 
@@ -13,10 +19,7 @@ const SCHEMA = [
     room TEXT PRIMARY KEY, node_id TEXT NOT NULL, members INTEGER NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS rooms_node ON rooms (node_id)',
-  `CREATE TABLE IF NOT EXISTS counters (
-    name TEXT NOT NULL, label TEXT NOT NULL DEFAULT '', value INTEGER NOT NULL,
-    PRIMARY KEY (name, label)
-  )`,
+  COUNTERS_TABLE,
 ];
 
 export class RegistryStore {
@@ -97,19 +100,10 @@ export class RegistryStore {
   }
 
   count(metric: ScalarKey, label = '', by = 1): void {
-    this.#sql.exec(
-      `INSERT INTO counters (name, label, value) VALUES (?, ?, ?)
-        ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value`,
-      metric,
-      label,
-      by,
-    );
+    addToCounter(this.#sql, metric, label, by);
   }
 
-  counters(): Array<{ name: string; label: string; value: number }> {
-    return this.#sql
-      .exec('SELECT name, label, value FROM counters')
-      .toArray()
-      .map((r) => ({ name: String(r.name), label: String(r.label), value: Number(r.value) }));
+  counters(): CounterRow[] {
+    return readCounters(this.#sql);
   }
 }

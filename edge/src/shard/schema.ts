@@ -1,3 +1,5 @@
+import { COUNTERS_TABLE } from '../metrics/counter-table.ts';
+
 /** The SessionShard's SQLite schema; every statement is idempotent, run at each start. */
 export const SHARD_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS sessions (
@@ -37,12 +39,7 @@ export const SHARD_SCHEMA = [
     expires_at INTEGER NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at)',
-  `CREATE TABLE IF NOT EXISTS counters (
-    name TEXT NOT NULL,
-    label TEXT NOT NULL DEFAULT '',
-    value INTEGER NOT NULL,
-    PRIMARY KEY (name, label)
-  )`,
+  COUNTERS_TABLE,
   // Histogram series: per-bucket counts as a JSON array (the last one is +Inf) and their sum.
   `CREATE TABLE IF NOT EXISTS histograms (
     name TEXT NOT NULL,

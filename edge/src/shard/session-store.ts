@@ -5,6 +5,7 @@
 import type { EndReason, SessionState, TrackInfo } from '../../../shared/api.ts';
 import type { EventBody, SessionEvent } from '../../../shared/events.ts';
 import { EVENT_LOG_LIMIT } from '../../../shared/limits.ts';
+import { addToCounter, type CounterRow, readCounters } from '../metrics/counter-table.ts';
 import type { HistogramKey, HistogramSample, ScalarKey } from '../metrics/definitions.ts';
 import type { SessionRecord } from '../session/view.ts';
 import { SHARD_SCHEMA } from './schema.ts';
@@ -239,20 +240,11 @@ export class SessionStore {
   }
 
   count(metric: ScalarKey, label = '', by = 1): void {
-    this.#sql.exec(
-      `INSERT INTO counters (name, label, value) VALUES (?, ?, ?)
-        ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value`,
-      metric,
-      label,
-      by,
-    );
+    addToCounter(this.#sql, metric, label, by);
   }
 
-  counters(): Array<{ name: string; label: string; value: number }> {
-    return this.#sql
-      .exec('SELECT name, label, value FROM counters')
-      .toArray()
-      .map((r) => ({ name: String(r.name), label: String(r.label), value: Number(r.value) }));
+  counters(): CounterRow[] {
+    return readCounters(this.#sql);
   }
 
   /** Adds per-bucket counts and a sum to a histogram series (read, add, write: one DO turn). */
