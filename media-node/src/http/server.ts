@@ -13,6 +13,9 @@ import { readBody } from './body.ts';
 import type { Router } from './router.ts';
 import type { Reply, Route } from './types.ts';
 
+/** How long an idle keep-alive connection from the edge stays open, in ms. */
+export const IDLE_KEEP_ALIVE_MS = 65_000;
+
 export interface HttpServerOptions {
   router: Router<Route>;
   secret: string;
@@ -29,6 +32,11 @@ export function createHttpServer(o: HttpServerOptions): Server {
   // Edge connections are keep-alive; a slow client must not hold a socket forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  // The client must be the side that closes an idle connection: when the server closes it (Node's
+  // default is after 5 s), a request the edge sends on it at that moment fails, and workerd's
+  // fetch reports that as unreachable (found by bench/signaling: spurious 503
+  // media_node_unavailable). Idle sockets cost little; the edge's pool closes its own sooner.
+  server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
   return server;
 }
 
