@@ -10,7 +10,7 @@
  * event-loop lag (its own /metrics), RSS. Each forwarding path runs on a fresh node in the same
  * run, stock first as the baseline.
  *
- *   node bench/forwarding.ts [--paths stock,fast] [--publishers 4] [--steps 10,25,50]
+ *   node bench/forwarding.ts [--paths stock,fast,fast-batch] [--publishers 4] [--steps 10,25,50]
  *                            [--measure-ms 4000] [--cpu-prof] [--no-pin]
  */
 import { spawnSync } from 'node:child_process';
@@ -22,10 +22,18 @@ import { topOfProfile } from './forwarding/profile-top.ts';
 import { type ModeOptions, runMode, type StepRow } from './forwarding/run-mode.ts';
 import { printTable, writeResults } from './lib/results.ts';
 
-/** Forwarding paths the node offers (`FORWARDER` env) plus the JS-SRTP variant of the fast path. */
+/**
+ * Forwarding paths the node offers (`FORWARDER` env) plus variants of the fast path: its SRTP
+ * backend (`fast-js`) and its UDP send (`FAST_SEND`, media-node/src/fast/fast-send.ts). `fast`
+ * keeps the per-packet dgram send it always measured; `fast-batch` is the node's default (one
+ * native sendmmsg call per incoming packet for all subscribers).
+ */
 const PATHS: Record<string, Record<string, string>> = {
   stock: { FORWARDER: 'stock' },
-  fast: { FORWARDER: 'fast' },
+  fast: { FORWARDER: 'fast', FAST_SEND: 'dgram' },
+  'fast-batch': { FORWARDER: 'fast', FAST_SEND: 'batch' },
+  'fast-sendmsg': { FORWARDER: 'fast', FAST_SEND: 'sendmsg' },
+  'fast-batch-tick': { FORWARDER: 'fast', FAST_SEND: 'batch', FAST_SEND_FLUSH: 'tick' },
   'fast-js': { FORWARDER: 'fast', MEDIA_SRTP_BACKEND: 'js' },
 };
 
@@ -46,7 +54,7 @@ export interface ForwardingOptions {
 }
 
 export const DEFAULTS: ForwardingOptions = {
-  paths: ['stock', 'fast'],
+  paths: ['stock', 'fast', 'fast-batch'],
   publishers: 4,
   steps: [10, 50, 100, 150, 200, 250],
   warmupMs: 1_500,
@@ -161,6 +169,8 @@ function display(r: StepRow): Record<string, string | number> {
     'lag max ms': r.lagMaxMs,
     'rss MB': r.nodeRssMb,
     'harness cpu': r.harnessCpu,
+    'send batch': r.sendBatchSize,
+    'send err': r.sendErrors,
     'not ready': r.notReady,
     refused: r.refused,
   };

@@ -27,6 +27,11 @@ export interface NodeScrape {
   /** `media_forwarder_subscribers{path}` when the node exports it. */
   forwarderPaths: Record<string, number>;
   srtpBackend: string;
+  /** `media_fast_send_mode` in use and the batch counters (0 on dgram sends or older nodes). */
+  fastSend: string;
+  sendBatches: number;
+  sendDatagrams: number;
+  sendErrors: number;
 }
 
 export async function startNode(opts: {
@@ -100,6 +105,10 @@ function parseScrape(text: string): NodeScrape {
     lagMaxMs: Number.NaN,
     forwarderPaths: {},
     srtpBackend: 'unknown',
+    fastSend: 'unknown',
+    sendBatches: 0,
+    sendDatagrams: 0,
+    sendErrors: 0,
   };
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || !line) continue;
@@ -116,7 +125,11 @@ function parseScrape(text: string): NodeScrape {
       if (path) out.forwarderPaths[path] = value;
     } else if (name === 'media_srtp_backend' && value === 1) {
       out.srtpBackend = /backend="([^"]+)"/.exec(labels)?.[1] ?? 'unknown';
-    }
+    } else if (name === 'media_fast_send_mode' && value === 1) {
+      out.fastSend = /mode="([^"]+)"/.exec(labels)?.[1] ?? 'unknown';
+    } else if (name === 'media_fast_send_batches_total') out.sendBatches = value;
+    else if (name === 'media_fast_send_datagrams_total') out.sendDatagrams = value;
+    else if (name === 'media_fast_send_errors_total') out.sendErrors += value;
   }
   return out;
 }

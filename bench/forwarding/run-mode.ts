@@ -53,6 +53,12 @@ export interface StepRow {
   authFailures: number;
   forwarderPaths: string;
   srtpBackend: string;
+  /** The node's fast-path UDP send mode (`media_fast_send_mode`). */
+  fastSend: string;
+  /** Datagrams per native send call in the window (0 on dgram sends). */
+  sendBatchSize: number;
+  /** Datagrams the kernel refused in batched sends in the window (EAGAIN, ENOBUFS, ...). */
+  sendErrors: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -114,7 +120,8 @@ export async function runMode(o: ModeOptions): Promise<{ rows: StepRow[]; idleRs
       o.log(
         `${o.path} subs=${step} fwd=${Math.round(row.forwardedPps)}/s cpu=${row.nodeCpu.toFixed(2)} ` +
           `pkt/cpu-s=${Math.round(row.pktPerCpuS)} loss=${row.lossPct.toFixed(2)}% ` +
-          `lagMax=${Math.round(row.lagMaxMs)}ms harness=${row.harnessCpu.toFixed(2)} notReady=${notReady} refused=${refused}`,
+          `lagMax=${Math.round(row.lagMaxMs)}ms harness=${row.harnessCpu.toFixed(2)} notReady=${notReady} refused=${refused} ` +
+          `send=${row.fastSend} batch=${row.sendBatchSize} sendErr=${row.sendErrors}`,
       );
       collapsed = row.lossPct > COLLAPSE_LOSS * 100 ? collapsed + 1 : 0;
       if (collapsed >= 2) break;
@@ -193,6 +200,16 @@ export async function runMode(o: ModeOptions): Promise<{ rows: StepRow[]; idleRs
         .map(([k, v]) => `${k}:${v}`)
         .join(' '),
       srtpBackend: after.srtpBackend,
+      fastSend: after.fastSend,
+      sendBatchSize:
+        after.sendBatches > before.sendBatches
+          ? Math.round(
+              ((after.sendDatagrams - before.sendDatagrams) /
+                (after.sendBatches - before.sendBatches)) *
+                10,
+            ) / 10
+          : 0,
+      sendErrors: after.sendErrors - before.sendErrors,
     };
   }
 }

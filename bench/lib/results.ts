@@ -20,6 +20,8 @@ export function machineInfo(): Record<string, unknown> {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryBytes: os.totalmem(),
+    // Others may share this machine: a busy one lowers every figure (1, 5, 15-minute averages).
+    loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100),
     platform: `${os.platform()} ${os.release()}`,
     node: process.version,
     versions: { werift: version('werift'), wrangler: version('wrangler'), hono: version('hono') },
