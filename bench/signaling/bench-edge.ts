@@ -4,28 +4,19 @@
  * a tiny baseline worker with its own Durable Object, so both are measured in the same runtime,
  * the same process and the same run. The baseline never ships: it exists only in this config.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { Child } from '../../scripts/stack/child.ts';
-import { readDevVars } from '../../scripts/stack/dev-vars.ts';
 import { ROOT } from '../../scripts/stack/stack.ts';
-import { renderWorkerdConfig, type WorkerdEdgeConfig } from '../../scripts/stack/workerd-config.ts';
+import { renderWorkerdConfig } from '../../scripts/stack/workerd-config.ts';
 import {
   buildEdgeBundle,
+  edgeWorkerdConfig,
   offlineWranglerEnv,
   workerdBinary,
 } from '../../scripts/stack/workerd-edge.ts';
 import { own } from '../lib/children.ts';
-
-interface WranglerConfig {
-  name?: string;
-  compatibility_date?: string;
-  compatibility_flags: string[];
-  vars: Record<string, unknown>;
-  durable_objects: { bindings: Array<{ name: string; class_name: string }> };
-  migrations: Array<{ new_sqlite_classes?: string[] }>;
-}
 
 /** Bundles the edge (wrangler) and the baseline worker (esbuild) into `workDir`. */
 export async function buildBenchWorkers(workDir: string): Promise<{ edgeDist: string }> {
@@ -45,57 +36,6 @@ export async function buildBenchWorkers(workDir: string): Promise<{ edgeDist: st
     logLevel: 'warning',
   });
   return { edgeDist };
-}
-
-/**
- * The edge's part of the capnp config, built the way scripts/stack/workerd-edge.ts builds it.
- * (That module does this inside `startWorkerdEdge`; if it exported the config object, this
- * function would shrink to one call.)
- */
-async function edgeConfig(
-  edgeDist: string,
-  configDir: string,
-  address: string,
-  vars: Record<string, string>,
-): Promise<{ edge: WorkerdEdgeConfig; compatibilityDate: string; flags: string[] }> {
-  Object.assign(process.env, offlineWranglerEnv());
-  const wrangler = await import('wrangler');
-  const config = wrangler.unstable_readConfig({
-    config: join(ROOT, 'wrangler.toml'),
-  }) as WranglerConfig;
-  const files = await readdir(edgeDist);
-  const embed = (file: string) => relative(configDir, join(edgeDist, file));
-  const modules: WorkerdEdgeConfig['modules'] = [
-    { name: 'index.js', path: embed('index.js'), kind: 'esModule' },
-  ];
-  for (const file of files) {
-    if (file === 'index.js') continue;
-    if (/\.m?js$/.test(file)) modules.push({ name: file, path: embed(file), kind: 'esModule' });
-    else if (file.endsWith('.wasm')) modules.push({ name: file, path: embed(file), kind: 'wasm' });
-  }
-  const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(config.vars)) {
-    text[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  Object.assign(text, readDevVars(join(ROOT, '.dev.vars')), vars);
-  const durableObjects: Record<string, string> = {};
-  for (const b of config.durable_objects.bindings) durableObjects[b.name] = b.class_name;
-  const compatibilityDate = config.compatibility_date ?? '2026-08-01';
-  return {
-    compatibilityDate,
-    flags: config.compatibility_flags,
-    edge: {
-      address,
-      modules,
-      compatibilityDate,
-      compatibilityFlags: config.compatibility_flags,
-      text,
-      durableObjects,
-      sqliteClasses: config.migrations.flatMap((m) => m.new_sqlite_classes ?? []),
-      storageDir: join(configDir, 'storage'),
-      workerName: config.name ?? 'edge',
-    },
-  };
 }
 
 /** The baseline worker and a second top-level config serving both workers (pure). */
@@ -159,20 +99,22 @@ export async function startBenchWorkerd(
 ): Promise<Child> {
   await mkdir(join(options.runDir, 'storage'), { recursive: true });
   const edgeAddress = `127.0.0.1:${options.edgePort}`;
-  const { edge, compatibilityDate, flags } = await edgeConfig(
-    options.edgeDist,
-    options.runDir,
-    edgeAddress,
-    options.vars,
-  );
+  Object.assign(process.env, offlineWranglerEnv());
+  const edge = await edgeWorkerdConfig({
+    root: ROOT,
+    distDir: options.edgeDist,
+    configDir: options.runDir,
+    address: edgeAddress,
+    vars: options.vars,
+  });
   const capnp = renderBenchConfig({
     edgeCapnp: renderWorkerdConfig(edge),
     storageDir: edge.storageDir,
     edgeAddress,
     baselineAddress: `127.0.0.1:${options.baselinePort}`,
     baselineModule: relative(options.runDir, join(options.workDir, 'baseline', 'baseline.js')),
-    compatibilityDate,
-    flags,
+    compatibilityDate: edge.compatibilityDate,
+    flags: edge.compatibilityFlags,
     jwtSecret: edge.text.JWT_SECRET ?? '',
   });
   const configPath = join(options.runDir, 'bench.capnp');

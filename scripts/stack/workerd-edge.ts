@@ -85,12 +85,22 @@ export interface WorkerdEdgeOptions {
   config?: Promise<WranglerConfig>;
 }
 
-/** Writes the capnp config next to the bundle and starts `workerd serve`. */
-export async function startWorkerdEdge(options: WorkerdEdgeOptions): Promise<Child> {
-  const config = await (options.config ?? readWranglerConfig(options.root));
-  const files = await readdir(options.distDir);
-  if (!files.includes('index.js')) throw new Error(`no index.js in ${options.distDir}`);
-  const embed = (file: string) => relative(options.workDir, join(options.distDir, file));
+/**
+ * The edge's workerd config, built from `wrangler.toml`, `.dev.vars` and the bundle in `distDir`
+ * (module paths relative to `configDir`, where the capnp file goes; storage in `configDir/storage`).
+ */
+export async function edgeWorkerdConfig(o: {
+  root: string;
+  distDir: string;
+  configDir: string;
+  address: string;
+  vars?: Record<string, string>;
+  config?: Promise<WranglerConfig>;
+}): Promise<WorkerdEdgeConfig> {
+  const config = await (o.config ?? readWranglerConfig(o.root));
+  const files = await readdir(o.distDir);
+  if (!files.includes('index.js')) throw new Error(`no index.js in ${o.distDir}`);
+  const embed = (file: string) => relative(o.configDir, join(o.distDir, file));
   const modules: WorkerdEdgeConfig['modules'] = [
     { name: 'index.js', path: embed('index.js'), kind: 'esModule' },
   ];
@@ -103,24 +113,35 @@ export async function startWorkerdEdge(options: WorkerdEdgeOptions): Promise<Chi
   for (const [name, value] of Object.entries(config.vars)) {
     text[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
-  Object.assign(text, readDevVars(join(options.root, '.dev.vars')), options.vars);
+  Object.assign(text, readDevVars(join(o.root, '.dev.vars')), o.vars);
   const durableObjects: Record<string, string> = {};
   for (const b of config.durable_objects.bindings) durableObjects[b.name] = b.class_name;
-  const storageDir = join(options.workDir, 'storage');
-  await mkdir(storageDir, { recursive: true });
-  const capnp = renderWorkerdConfig({
-    address: `${options.host}:${options.port}`,
+  return {
+    address: o.address,
     modules,
     compatibilityDate: config.compatibility_date ?? '2026-08-01',
     compatibilityFlags: config.compatibility_flags,
     text,
     durableObjects,
     sqliteClasses: config.migrations.flatMap((m) => m.new_sqlite_classes ?? []),
-    storageDir,
+    storageDir: join(o.configDir, 'storage'),
     workerName: config.name ?? 'edge',
+  };
+}
+
+/** Writes the capnp config next to the bundle and starts `workerd serve`. */
+export async function startWorkerdEdge(options: WorkerdEdgeOptions): Promise<Child> {
+  const edge = await edgeWorkerdConfig({
+    root: options.root,
+    distDir: options.distDir,
+    configDir: options.workDir,
+    address: `${options.host}:${options.port}`,
+    ...(options.vars ? { vars: options.vars } : {}),
+    ...(options.config ? { config: options.config } : {}),
   });
+  await mkdir(edge.storageDir, { recursive: true });
   const configPath = join(options.workDir, 'workerd.capnp');
-  await writeFile(configPath, capnp);
+  await writeFile(configPath, renderWorkerdConfig(edge));
   return new Child({
     name: 'edge',
     command: workerdBinary(options.root),
