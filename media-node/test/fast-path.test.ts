@@ -1,6 +1,7 @@
 /**
  * Forwarding paths end to end, real werift clients on loopback: publisher A, receive-only
- * subscriber B. For `FORWARDER=fast` and `stock`: the path in use (metric), every packet B gets
+ * subscriber B. For `FORWARDER=fast` (with batched UDP sends, the default, and `FAST_SEND=dgram`)
+ * and `stock`: the path in use (metric), every packet B gets
  * decrypts with an independent SRTP implementation and carries A's payload, keyframe requests
  * reach A, a NACK from B gets the packet resent, sender reports arrive for B's SSRCs, and a
  * packet A sends twice is forwarded once.
@@ -14,7 +15,12 @@ import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts
 
 const MARKER_A = 7;
 
-describe.each(['fast', 'stock'] as const)('FORWARDER=%s', (path) => {
+describe.each([
+  ['fast', 'batch'],
+  ['fast', 'dgram'],
+  ['stock', 'batch'],
+] as const)('FORWARDER=%s FAST_SEND=%s', (path, fastSend) => {
+  const name = `${path}-${fastSend}`;
   let t: TestNode;
   let a: TestClient;
   let b: TestClient;
@@ -35,9 +41,11 @@ describe.each(['fast', 'stock'] as const)('FORWARDER=%s', (path) => {
   };
 
   beforeAll(async () => {
+    // FAST_SEND is read from the environment by the fast path (not part of config.ts).
+    process.env.FAST_SEND = fastSend;
     t = await startTestNode({ FORWARDER: path });
-    a = new TestClient(t, `a-${path}`, MARKER_A, { room: `r-${path}` });
-    b = new TestClient(t, `b-${path}`, 8, { room: `r-${path}`, publish: false });
+    a = new TestClient(t, `a-${name}`, MARKER_A, { room: `r-${name}` });
+    b = new TestClient(t, `b-${name}`, 8, { room: `r-${name}`, publish: false });
     await a.join();
     await b.join();
     capture = new SrtpCapture(b.pc);
@@ -50,6 +58,7 @@ describe.each(['fast', 'stock'] as const)('FORWARDER=%s', (path) => {
   });
   afterAll(async () => {
     clearInterval(timer);
+    delete process.env.FAST_SEND;
     await a?.close();
     await b?.close();
     await t?.close();
@@ -59,6 +68,14 @@ describe.each(['fast', 'stock'] as const)('FORWARDER=%s', (path) => {
     const metrics = await (await fetch(`${t.node.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`media_forwarder_subscribers\\{path="${path}"[^}]*\\} 2`));
     expect(metrics).toMatch(/media_srtp_backend\{backend="(native|js)"[^}]*\} 1/);
+    const native = /media_srtp_backend\{backend="native"[^}]*\} 1/.test(metrics);
+    // Batched sends need the native addon (Linux); the JS SRTP backend keeps dgram sends.
+    const mode = fastSend === 'batch' && native ? 'batch' : 'dgram';
+    expect(metrics).toMatch(new RegExp(`media_fast_send_mode\\{mode="${mode}"[^}]*\\} 1`));
+    const batches = Number(/media_fast_send_batches_total\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
+    if (path === 'fast' && mode === 'batch') expect(batches).toBeGreaterThan(20);
+    else expect(batches).toBe(0);
+    expect(metrics).toMatch(/media_fast_send_errors_total\{reason="eagain"[^}]*\} 0/);
     const sample = capture.rtp.slice(0, 200);
     expect(sample.length).toBeGreaterThan(20);
     for (const packet of sample) {

@@ -9,6 +9,9 @@
 // session or are shared with the JS fallback, so both backends produce identical bytes and only
 // the per-packet transforms differ. Every function here is synchronous and allocation-free.
 //
+// Also (Linux only) `sendBatch`: the fast path's batched UDP send, one sendmmsg(2) per socket for
+// every subscriber's copy of a packet (see the section below and media-node/src/fast/fast-send.ts).
+//
 // Buffers: `src` and `dst` are Uint8Arrays; `dst` may be the same memory as `src` (in place) or a
 // disjoint region, never a partial overlap. Return values: output length, -1 when authentication
 // fails, -2 when the packet is malformed or `dst` is too small.
@@ -18,6 +21,15 @@
 #include <openssl/hmac.h>
 #include <stdint.h>
 #include <string.h>
+
+#ifdef __linux__
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#endif
 
 namespace {
 
@@ -370,6 +382,149 @@ napi_value UnprotectRtcp(napi_env env, napi_callback_info info) {
   return Int(env, int32_t(plain));
 }
 
+#ifdef __linux__
+// ---- Batched UDP sends ---------------------------------------------------------------------
+//
+// sendBatch(buf, desc, count, mode) hands `count` datagrams to the kernel in one call from JS.
+// Every datagram is `buf[offset, offset + len)`; `desc` is an Int32Array with kDescStride slots
+// per datagram: fd, offset, len, port, IPv4 address (host order, as int32), status (out), 2 x
+// reserved. The fds are the non-blocking UDP sockets libuv opened for Node's dgram sockets
+// (werift's ICE sockets); writing to them directly bypasses dgram's JS send path and libuv's send
+// queue (UDP: no ordering promise between the two paths, and none is needed).
+//
+// mode 0 (sendmmsg): datagrams are grouped by fd, order kept within an fd, one sendmmsg(2) per
+// distinct fd and chunk of kMaxBatch. mode 1 (sendmsg): one sendmsg(2) per datagram, in order.
+// A datagram with fd < 0 is skipped (status EBADF). The kernel copies the bytes before the call
+// returns, so `buf` may be reused as soon as this returns.
+//
+// Never throws for send errors: each datagram's status is 0 (handed to the kernel) or the errno
+// (EAGAIN/EWOULDBLOCK when the socket buffer is full, ENOBUFS, ...); EAGAIN also fails the rest of
+// that fd's datagrams in this batch without trying them (the buffer will not drain within this
+// call). Returns the number of datagrams that failed, or -2 for bad arguments.
+constexpr uint32_t kDescStride = 8;
+constexpr uint32_t kMaxBatch = 1024;  // UIO_MAXIOV: the most sendmmsg takes in one call
+
+struct SendScratch {
+  mmsghdr msgs[kMaxBatch];
+  iovec iov[kMaxBatch];
+  sockaddr_in addr[kMaxBatch];
+  uint32_t order[kMaxBatch];
+  mmsghdr group[kMaxBatch];  // one fd's datagrams, contiguous for sendmmsg
+};
+SendScratch g_send;  // JS calls this on the event-loop thread only; no re-entrancy
+
+void FailRest(int32_t* desc, const uint32_t* order, uint32_t from, uint32_t to, int err,
+              int32_t* failed) {
+  for (uint32_t j = from; j < to; j++) {
+    desc[order[j] * kDescStride + 5] = err;
+    (*failed)++;
+  }
+}
+
+napi_value SendBatch(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  Bytes buf;
+  napi_typedarray_type type;
+  size_t desc_len = 0;
+  void* desc_data = nullptr;
+  napi_value ab;
+  size_t off = 0;
+  uint32_t count = 0;
+  int32_t mode = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4 ||
+      !GetBytes(env, argv[0], &buf) ||
+      napi_get_typedarray_info(env, argv[1], &type, &desc_len, &desc_data, &ab, &off) != napi_ok ||
+      type != napi_int32_array || napi_get_value_uint32(env, argv[2], &count) != napi_ok ||
+      napi_get_value_int32(env, argv[3], &mode) != napi_ok || count > kMaxBatch ||
+      size_t(count) * kDescStride > desc_len) {
+    return Int(env, kMalformed);
+  }
+  int32_t* desc = static_cast<int32_t*>(desc_data);
+  SendScratch& s = g_send;
+  int32_t failed = 0;
+  uint32_t n = 0;  // datagrams to send, in s.order
+  for (uint32_t i = 0; i < count; i++) {
+    int32_t* d = desc + i * kDescStride;
+    const int32_t fd = d[0];
+    const uint32_t o = uint32_t(d[1]), len = uint32_t(d[2]);
+    if (fd < 0 || d[1] < 0 || d[2] < 0 || size_t(o) + len > buf.len || d[3] <= 0 ||
+        d[3] > 65535) {
+      d[5] = fd < 0 ? EBADF : EINVAL;
+      failed++;
+      continue;
+    }
+    d[5] = 0;
+    sockaddr_in& a = s.addr[i];
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(uint16_t(d[3]));
+    a.sin_addr.s_addr = htonl(uint32_t(d[4]));
+    s.iov[i].iov_base = buf.data + o;
+    s.iov[i].iov_len = len;
+    msghdr& h = s.msgs[i].msg_hdr;
+    memset(&h, 0, sizeof h);
+    h.msg_name = &a;
+    h.msg_namelen = sizeof a;
+    h.msg_iov = &s.iov[i];
+    h.msg_iovlen = 1;
+    s.msgs[i].msg_len = 0;
+    s.order[n++] = i;
+  }
+  if (mode == 1) {
+    for (uint32_t j = 0; j < n; j++) {
+      const uint32_t i = s.order[j];
+      ssize_t r;
+      do {
+        r = sendmsg(desc[i * kDescStride], &s.msgs[i].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL);
+      } while (r < 0 && errno == EINTR);
+      if (r < 0) {
+        desc[i * kDescStride + 5] = errno;
+        failed++;
+      }
+    }
+    return Int(env, failed);
+  }
+  // Group by fd, keeping each fd's datagrams in their original order.
+  std::stable_sort(s.order, s.order + n, [desc](uint32_t x, uint32_t y) {
+    return desc[x * kDescStride] < desc[y * kDescStride];
+  });
+  mmsghdr* group = s.group;
+  uint32_t j = 0;
+  while (j < n) {
+    const int fd = desc[s.order[j] * kDescStride];
+    uint32_t end = j;
+    while (end < n && desc[s.order[end] * kDescStride] == fd) end++;
+    uint32_t k = j;
+    while (k < end) {
+      const uint32_t m = end - k;
+      for (uint32_t q = 0; q < m; q++) group[q] = s.msgs[s.order[k + q]];
+      int r;
+      do {
+        r = sendmmsg(fd, group, m, MSG_DONTWAIT | MSG_NOSIGNAL);
+      } while (r < 0 && errno == EINTR);
+      if (r < 0) {
+        const int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+          FailRest(desc, s.order, k, end, err, &failed);
+          break;
+        }
+        FailRest(desc, s.order, k, k + 1, err, &failed);  // skip the datagram the kernel refused
+        k++;
+      } else {
+        k += uint32_t(r > 0 ? r : 0);
+        if (r == 0) {  // nothing taken and no error: do not spin
+          FailRest(desc, s.order, k, end, EAGAIN, &failed);
+          break;
+        }
+      }
+    }
+    j = end;
+  }
+  return Int(env, failed);
+}
+#endif
+
 // createContext(profile, rtpKey, rtpSalt, rtpAuthKey, rtcpKey, rtcpSalt, rtcpAuthKey): session
 // keys (already derived); auth keys are ignored (may be empty) for GCM.
 napi_value CreateContext(napi_env env, napi_callback_info info) {
@@ -423,6 +578,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unprotectRtcp", nullptr, UnprotectRtcp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"opensslVersion", nullptr, OpensslVersion, nullptr, nullptr, nullptr, napi_default,
        nullptr},
+#ifdef __linux__
+      {"sendBatch", nullptr, SendBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
+#endif
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection, type RTCRtpTransceiver, RtpHeader, RtpPacket } from 'werift';
 import { FastForwarder } from './fast-forwarder.ts';
+import { type FastSendMode, resolveFastSend } from './fast-send.ts';
 import { FastSenderForwarder } from './fast-sender-forwarder.ts';
 import { FastPathUnavailable, FastSubscriber } from './fast-subscriber.ts';
 import { rtpPacket } from './srtp-test-helpers.ts';
@@ -111,6 +112,43 @@ describe('FastForwarder with two werift peers', () => {
     fwd.forward(new RtpPacket(header, payload));
     expect(fwd.subscriber.packetsSent).toBe(1);
   });
+
+  /** The last subscriber on the shared SSRC, whose ROC the next one continues. */
+  let previous: FastSubscriber | undefined;
+  for (const [k, mode] of (['batch', 'sendmsg', 'dgram'] as FastSendMode[]).entries()) {
+    it(`delivers a burst through send mode ${mode} (werift decrypts, in order)`, async () => {
+      const send = resolveFastSend({ FAST_SEND: mode });
+      if (send.mode !== mode) return; // no native sendBatch here: covered by the dgram case
+      const forwarder = new FastForwarder({ send });
+      const payloadType = sender.codecs[0]!.payloadType;
+      const sub = new FastSubscriber(sender.sender.dtlsTransport, {
+        ssrc: sender.sender.ssrc,
+        payloadType,
+      });
+      sub.seedRoc((previous ?? first)!.rocState()!);
+      const before = received.length;
+      const payloads: Buffer[] = [];
+      // One synchronous burst: in batch modes all five go to the kernel in one native call.
+      for (let i = 0; i < 5; i++) {
+        const payload = randomBytes(300 + i);
+        payloads.push(payload);
+        const packet = rtpPacket({ seq: 20 + 10 * k + i, ssrc: 7, pt: 111, ts: i, payload });
+        expect(forwarder.forward(packet, packet.length, [sub])).toBe(1);
+      }
+      await until(() => received.length >= before + 5, 3000, `5 packets via ${mode}`);
+      expect(received.slice(before).map((p) => p.payload)).toEqual(payloads);
+      expect(received.slice(before).map((p) => p.header.sequenceNumber)).toEqual(
+        [0, 1, 2, 3, 4].map((i) => 20 + 10 * k + i),
+      );
+      expect(sub.packetsSent).toBe(5);
+      expect(sub.packetsDropped).toBe(0);
+      expect(sub.batchFallback).toBe('');
+      const stats = forwarder.sendStats();
+      expect(stats.mode).toBe(mode);
+      if (mode !== 'dgram') expect(stats).toMatchObject({ batches: 1, datagrams: 5 });
+      previous = sub;
+    });
+  }
 
   it('refuses transports whose werift internals are missing', () => {
     const opts = { ssrc: 1, payloadType: 96 };

@@ -1,3 +1,9 @@
+import {
+  BatchSender,
+  type FastSendConfig,
+  type FastSendStats,
+  resolveFastSend,
+} from './fast-send.ts';
 import type { FastSubscriber } from './fast-subscriber.ts';
 
 /** The part of werift's `RtpPacket` the forwarder reads. */
@@ -23,6 +29,10 @@ const MAX_OVERHEAD = 24;
  * `dgram.send` may keep a buffer until the kernel takes it, so a region is never written twice; a
  * used-up slab is left to the GC once its sends complete. The input header is restored afterwards,
  * so the caller's buffer is unchanged.
+ *
+ * Batch send modes (fast-send.ts, the default where available): the copies are encrypted into
+ * the `BatchSender`'s scratch buffer instead and sent by one native call per incoming packet
+ * (or event-loop turn) for all subscribers; the slabs then only serve dgram fallbacks.
  */
 export class FastForwarder {
   private readonly slabBytes: number;
@@ -33,10 +43,38 @@ export class FastForwarder {
   private lastPayload: Buffer | undefined;
   private lastSeq = -1;
   private lastSsrc = -1;
+  /** Parsed once per serialized packet: header length (0 = malformed), RTP timestamp, time. */
+  private lastHeaderLen = 0;
+  private lastTs = 0;
+  private lastNow = 0;
+  /** The send mode in use, after falling back (and why). */
+  readonly sendConfig: FastSendConfig;
+  private readonly batch: BatchSender | undefined;
+  private readonly dgramStats: FastSendStats;
 
-  constructor(options: { slabBytes?: number } = {}) {
+  /** `send` defaults to `FAST_SEND` / `FAST_SEND_FLUSH` from the environment. */
+  constructor(options: { slabBytes?: number; send?: FastSendConfig } = {}) {
     this.slabBytes = options.slabBytes ?? DEFAULT_SLAB_BYTES;
     this.slab = Buffer.allocUnsafeSlow(this.slabBytes);
+    this.sendConfig = options.send ?? resolveFastSend();
+    this.batch = this.sendConfig.mode === 'dgram' ? undefined : new BatchSender(this.sendConfig);
+    this.dgramStats = {
+      mode: 'dgram',
+      batches: 0,
+      datagrams: 0,
+      dgramFallbacks: 0,
+      errors: { eagain: 0, enobufs: 0, other: 0 },
+    };
+  }
+
+  /** Batch counters (all zero in dgram mode). */
+  sendStats(): Readonly<FastSendStats> {
+    return this.batch?.stats ?? this.dgramStats;
+  }
+
+  /** Sends what is queued now instead of at the end of the tick (batch modes; no-op otherwise). */
+  flush(): void {
+    this.batch?.flush();
   }
 
   /**
@@ -52,28 +90,64 @@ export class FastForwarder {
     this.savedHeader.set(packet.subarray(0, 12));
     let sent = 0;
     for (const sub of subscribers) {
-      const srtp = sub.context();
-      if (!srtp) continue;
-      const outTs = (ts + sub.tsOffset) >>> 0;
-      rewriteRtpHeader(packet, sub.payloadType, (seq + sub.seqOffset) & 0xffff, outTs, sub.ssrc);
-      const offset = this.reserve(len + MAX_OVERHEAD);
-      const n = srtp.protectRtp(packet, len, this.slab, offset);
-      if (n > 0 && sub.send(this.slab, offset, n)) {
-        sent++;
-        sub.payloadBytesSent += len - headerLen;
-        sub.lastRtpTimestamp = outTs;
-        sub.lastSentAtMs = now;
-      }
+      if (this.one(packet, len, headerLen, seq, ts, now, sub)) sent++;
     }
     packet.set(this.savedHeader, 0);
     return sent;
   }
 
   /**
+   * Forwards a werift `RtpPacket` to one subscriber (the media node's per-subscriber seam): the
+   * packet is serialized and its header parsed once for all its subscribers, and the serialized
+   * bytes are ours, so the header is rewritten per subscriber without saving and restoring it.
+   * Returns whether it was sent (or queued).
+   */
+  forwardRtp(rtp: WeriftRtpLike, sub: FastSubscriber): boolean {
+    const bytes = this.serialize(rtp);
+    const headerLen = this.lastHeaderLen;
+    if (!headerLen) return false;
+    return this.one(bytes, bytes.length, headerLen, this.lastSeq, this.lastTs, this.lastNow, sub);
+  }
+
+  /** Rewrites the header for `sub`, encrypts and sends (or queues); the header stays rewritten. */
+  private one(
+    packet: Uint8Array,
+    len: number,
+    headerLen: number,
+    seq: number,
+    ts: number,
+    now: number,
+    sub: FastSubscriber,
+  ): boolean {
+    const srtp = sub.context();
+    if (!srtp) return false;
+    const outTs = (ts + sub.tsOffset) >>> 0;
+    rewriteRtpHeader(packet, sub.payloadType, (seq + sub.seqOffset) & 0xffff, outTs, sub.ssrc);
+    const batch = this.batch;
+    let ok: boolean;
+    if (batch) {
+      const offset = batch.reserve(len + MAX_OVERHEAD);
+      const n = srtp.protectRtp(packet, len, batch.scratch, offset);
+      ok = n > 0 && sub.sendBatched(batch, offset, n);
+    } else {
+      const offset = this.reserve(len + MAX_OVERHEAD);
+      const n = srtp.protectRtp(packet, len, this.slab, offset);
+      ok = n > 0 && sub.send(this.slab, offset, n);
+    }
+    if (ok) {
+      sub.payloadBytesSent += len - headerLen;
+      sub.lastRtpTimestamp = outTs;
+      sub.lastSentAtMs = now;
+    }
+    return ok;
+  }
+
+  /**
    * Plain bytes of a werift `RtpPacket`, serialized once per incoming packet however many
    * subscribers it goes to (the media node calls each subscriber's forwarder in turn with the same
    * packet). Keyed on payload buffer, SSRC and sequence number rather than object identity alone,
-   * in case werift reuses packet objects.
+   * in case werift reuses packet objects. `forwardRtp` rewrites the header of these bytes: use
+   * `lastSeq` / `lastTs` for the publisher's values, not the bytes.
    */
   serialize(rtp: WeriftRtpLike): Buffer {
     const { header, payload } = rtp;
@@ -82,10 +156,16 @@ export class FastForwarder {
       header.sequenceNumber !== this.lastSeq ||
       header.ssrc !== this.lastSsrc
     ) {
-      this.lastBytes = rtp.serialize();
+      const bytes = rtp.serialize();
+      this.lastBytes = bytes;
       this.lastPayload = payload;
       this.lastSeq = header.sequenceNumber;
       this.lastSsrc = header.ssrc;
+      const headerLen = rtpHeaderLength(bytes, bytes.length);
+      this.lastHeaderLen =
+        headerLen && bytes.length + MAX_OVERHEAD <= this.slabBytes ? headerLen : 0;
+      this.lastTs = headerLen ? readTimestamp(bytes) : 0;
+      this.lastNow = performance.now();
     }
     return this.lastBytes;
   }

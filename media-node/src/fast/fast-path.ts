@@ -1,6 +1,10 @@
 import { FastForwarder } from './fast-forwarder.ts';
+import type { FastSendConfig, FastSendStats } from './fast-send.ts';
 import { FastSenderForwarder } from './fast-sender-forwarder.ts';
 import type { FastSubscriber } from './fast-subscriber.ts';
+
+/** Start-up log lines already printed (one per process and distinct mode, not per registry). */
+const logged = new Set<string>();
 
 /** Sender-report period for fast-path SSRCs (werift's own loop waits 0.5-1.5 s). */
 const SENDER_REPORT_INTERVAL_MS = 1_000;
@@ -19,9 +23,25 @@ export interface NegotiatedSender {
  * while at least one subscriber is attached, so it needs no owner beyond this object.
  */
 export class FastPath {
-  readonly shared = new FastForwarder();
+  /** Throws when `FAST_SEND` / `FAST_SEND_FLUSH` hold an unknown value (fast-send.ts). */
+  readonly shared: FastForwarder;
   readonly #live = new Map<FastSubscriber, number>();
   #timer: NodeJS.Timeout | undefined;
+
+  constructor(send?: FastSendConfig) {
+    this.shared = new FastForwarder(send ? { send } : {});
+    const c = this.shared.sendConfig;
+    const line = `[media-node] fast send=${c.mode} (${c.detail})`;
+    if (!logged.has(line)) {
+      logged.add(line);
+      console.info(line);
+    }
+  }
+
+  /** The UDP send mode of the fast path and its batch counters (metrics). */
+  sendStats(): Readonly<FastSendStats> {
+    return this.shared.sendStats();
+  }
 
   get size(): number {
     return this.#live.size;

@@ -15,12 +15,10 @@ export interface WeriftSenderLike {
 export class FastSenderForwarder {
   readonly subscriber: FastSubscriber;
   private readonly shared: FastForwarder;
-  private readonly one: FastSubscriber[];
 
   private constructor(shared: FastForwarder, subscriber: FastSubscriber) {
     this.shared = shared;
     this.subscriber = subscriber;
-    this.one = [subscriber];
   }
 
   /**
@@ -43,8 +41,7 @@ export class FastSenderForwarder {
 
   /** Never throws: a packet that cannot be sent is counted in `subscriber.packetsDropped`. */
   forward(rtp: WeriftRtpLike): void {
-    const bytes = this.shared.serialize(rtp);
-    this.shared.forward(bytes, bytes.length, this.one);
+    this.shared.forwardRtp(rtp, this.subscriber);
   }
 
   close(): void {

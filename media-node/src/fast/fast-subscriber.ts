@@ -1,7 +1,13 @@
+import { type BatchDestination, type BatchSender, ipv4ToInt } from './fast-send.ts';
 import { writeU32 } from './rtp-header.ts';
 import { createSrtpContextFromMaster } from './srtp.ts';
 import type { SrtpContext } from './srtp-context.ts';
-import { probeWeriftTransport, type WeriftSendPath } from './werift-internals.ts';
+import {
+  probeWeriftTransport,
+  type Route,
+  udpSocketFd,
+  type WeriftSendPath,
+} from './werift-internals.ts';
 
 /** Per-subscriber rewrite of one forwarded stream. */
 export interface FastSubscriberOptions {
@@ -48,7 +54,11 @@ export class FastSubscriber {
   /** Packets not sent: no consent, pair changed to a non-UDP path, socket error. */
   packetsDropped = 0;
   lastDropReason = '';
+  /** Why this subscriber's packets go through dgram on a batch-mode forwarder ('' if they don't). */
+  batchFallback = '';
   private path: WeriftSendPath;
+  /** The batch destination for the current route, or the route batching cannot use. */
+  private dest: BatchDestination | NoBatch | undefined;
   private readonly srBuffer = Buffer.alloc(SR_BYTES);
   private srtp: SrtpContext;
   private readonly dtlsTransport: object;
@@ -92,6 +102,43 @@ export class FastSubscriber {
     this.packetsSent++;
     this.bytesSent += len;
     return true;
+  }
+
+  /**
+   * Queues `buf[offset, offset + len)` (in `batch.scratch`) on `batch` for werift's ICE socket, with
+   * the same per-packet consent and route checks as `send`; false if dropped. Counted as sent
+   * now; `unsend` takes it back if the kernel refuses it at the flush. A route batching cannot
+   * use (not udp4, no fd, IPv6 peer) sends a copy through dgram instead.
+   */
+  sendBatched(batch: BatchSender, offset: number, len: number): boolean {
+    const route = this.path.route();
+    if (typeof route === 'string') return this.drop(route) ?? false;
+    let dest = this.dest;
+    if (
+      dest === undefined ||
+      dest.socket !== route.socket ||
+      dest.address !== route.address ||
+      dest.port !== route.port ||
+      (dest.batch && dest.state.handle !== dest.handle)
+    ) {
+      dest = this.destinationFor(route);
+      this.dest = dest;
+    }
+    if (!dest.batch) {
+      batch.stats.dgramFallbacks++;
+      return this.send(Buffer.from(buf(batch, offset, len)), 0, len);
+    }
+    batch.push(this, dest, offset, len);
+    this.packetsSent++;
+    this.bytesSent += len;
+    return true;
+  }
+
+  /** A batched datagram of `len` bytes the kernel refused: counted as dropped, not sent. */
+  unsend(len: number, reason: string): void {
+    this.packetsSent--;
+    this.bytesSent -= len;
+    this.drop(reason);
   }
 
   /**
@@ -162,9 +209,38 @@ export class FastSubscriber {
     return ctx;
   }
 
+  private destinationFor(route: Route): BatchDestination | NoBatch {
+    const key = { socket: route.socket, address: route.address, port: route.port };
+    const none: NoBatch = { ...key, batch: false };
+    const ip = ipv4ToInt(route.address);
+    if (ip === undefined) {
+      this.batchFallback = `peer address ${route.address} is not IPv4`;
+      return none;
+    }
+    const fd = udpSocketFd(route.socket);
+    if (typeof fd === 'string') {
+      this.batchFallback = fd;
+      return none;
+    }
+    this.batchFallback = '';
+    return { ...key, ...fd, ip, batch: true };
+  }
+
   private drop(reason: string): undefined {
     this.packetsDropped++;
     this.lastDropReason = reason;
     return undefined;
   }
+}
+
+/** A route the batched sender cannot use (not udp4, no fd, IPv6 peer): dgram sends instead. */
+interface NoBatch {
+  batch: false;
+  socket: object;
+  address: string;
+  port: number;
+}
+
+function buf(batch: BatchSender, offset: number, len: number): Buffer {
+  return batch.scratch.subarray(offset, offset + len);
 }

@@ -16,6 +16,9 @@ export class SrtpContext {
   private readonly cipher: SrtpCipher;
   private readonly rtpStates = new Map<number, RocState>();
   private readonly rtcpIndexes = new Map<number, number>();
+  /** The state `rocState` returned last (the object in `rtpStates`), cleared when replaced. */
+  private lastSsrc = -1;
+  private lastState: RocState | undefined;
 
   constructor(profile: SrtpProfile, cipher: SrtpCipher) {
     this.profile = profile;
@@ -71,6 +74,7 @@ export class SrtpContext {
    */
   setRoc(ssrc: number, roc: number, lastSeq: number): void {
     this.rtpStates.set(ssrc, { roc: roc >>> 0, lastSeq });
+    this.lastState = undefined;
   }
 
   /** The ROC state of `ssrc`, or undefined before its first packet. */
@@ -82,14 +86,19 @@ export class SrtpContext {
   forget(ssrc: number): void {
     this.rtpStates.delete(ssrc);
     this.rtcpIndexes.delete(ssrc);
+    this.lastState = undefined;
   }
 
   private rocState(ssrc: number, firstSeq: number): RocState {
+    // A sending context nearly always has one SSRC: skip the map lookup for it.
+    if (ssrc === this.lastSsrc && this.lastState !== undefined) return this.lastState;
     let s = this.rtpStates.get(ssrc);
     if (!s) {
       s = { roc: 0, lastSeq: firstSeq };
       this.rtpStates.set(ssrc, s);
     }
+    this.lastSsrc = ssrc;
+    this.lastState = s;
     return s;
   }
 }

@@ -51,6 +51,12 @@ export interface SrtpAddon {
     dstOffset: number,
   ): number;
   opensslVersion(): string;
+  /**
+   * Linux builds only (absent elsewhere and in addons built before it existed): hands `count`
+   * datagrams to the kernel in one call, see `fast-send.ts` for the descriptor layout. Returns
+   * how many failed (their errno in the descriptor's status slot), -2 for bad arguments.
+   */
+  sendBatch?(buf: Uint8Array, desc: Int32Array, count: number, mode: number): number;
 }
 
 /** Loads the addon; throws (module not found, bad ELF, missing symbol) when it cannot be used. */

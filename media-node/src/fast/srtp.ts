@@ -34,6 +34,11 @@ export function srtpBackendDetail(): string {
   return selected.detail;
 }
 
+/** The addon in use, when the native backend is selected (the batched UDP sender needs it). */
+export function nativeSrtpAddon(): SrtpAddon | undefined {
+  return selected.addon;
+}
+
 /** Whether the native addon loaded (tests compare both backends side by side). */
 export function nativeSrtpAvailable(): boolean {
   return selected.addon !== undefined;

@@ -19,12 +19,26 @@ import { isSrtpProfile, masterSaltLength, type SrtpProfile } from './srtp-types.
  *     .canSendApplicationData()              false without fresh consent (RFC 7675) or when
  *                                            closed/failed: Connection.send checks it too
  *     .nominated                             CandidatePair in use; may change (ICE restart)
- *       .remoteAddr                          [host, port]
+ *       .remoteAddr                          [host, port] (a getter building a new array from
+ *       .remoteCandidate.host / .port         these, compared to reuse the last route)
  *       .protocol.type                       'stun' for plain UDP (TURN and TCP are refused:
  *                                            they need framing/relaying werift does in sendData)
  *       .protocol.transport.type             'udp'
  *       .protocol.transport.closed           boolean
  *       .protocol.transport.socket           the dgram.Socket werift's ICE reads and writes
+ *
+ * And the private Node (24) state of that dgram.Socket the batched sender (fast-send.ts) needs,
+ * checked the same way (`udpSocketFd` below; missing or differently shaped: that subscriber's
+ * packets go through `socket.send` as before):
+ *
+ *   dgram.Socket[Symbol(state symbol)]       own symbol property (lib/internal/dgram.js
+ *                                            `kStateSymbol`), found by its description
+ *     .handle                                the UDPWrap; null once the socket is closed
+ *       .fd                                  the OS socket (libuv `uv_fileno`), < 0 before bind
+ *   dgram.Socket.type                        'udp4' (datagrams are addressed with sockaddr_in)
+ *
+ * `socket._handle` reaches the same UDPWrap but is a deprecated accessor (DEP0112): its first use
+ * prints a DeprecationWarning, so it is not used.
  */
 
 /** What the fast path needs from one subscriber transport, resolved from werift's objects. */
@@ -78,7 +92,7 @@ export function probeWeriftTransport(dtlsTransport: unknown): WeriftSendPath | s
     masterKey,
     masterSalt,
     srtpSession: srtp,
-    route: () => routeOf(conn),
+    route: cachedRoute(conn),
     stockRoc: (ssrc) => {
       const local = srtp.localContext;
       const states = isObj(local) ? local.srtpSSRCStates : undefined;
@@ -91,6 +105,49 @@ export function probeWeriftTransport(dtlsTransport: unknown): WeriftSendPath | s
   // Refuse now rather than on the first packet when the selected pair is not plain UDP.
   const route = path.route();
   return typeof route === 'string' ? route : path;
+}
+
+/**
+ * `routeOf` per packet without its allocations (werift's `remoteAddr` getter builds an array):
+ * consent is asked every time; the last route is reused while the nominated pair, its protocol,
+ * transport, socket and remote candidate are the same objects and values and the transport is
+ * open.
+ */
+function cachedRoute(conn: Obj & { canSendApplicationData(): boolean }): () => Route | string {
+  let pair: unknown;
+  let protocol: Obj | undefined;
+  let transport: Obj | undefined;
+  let candidate: Obj | undefined;
+  let route: Route | undefined;
+  return () => {
+    if (!conn.canSendApplicationData()) return 'no ICE consent';
+    const p = conn.nominated as Obj | undefined;
+    if (
+      route !== undefined &&
+      p !== undefined &&
+      p === pair &&
+      p.protocol === protocol &&
+      protocol?.transport === transport &&
+      transport?.closed !== true &&
+      transport?.socket === route.socket &&
+      p.remoteCandidate === candidate &&
+      candidate?.host === route.address &&
+      candidate?.port === route.port
+    ) {
+      return route;
+    }
+    const r = routeOf(conn);
+    if (typeof r === 'string' || !isObj(p) || !isObj(p.protocol)) {
+      route = undefined;
+      return r;
+    }
+    pair = p;
+    protocol = p.protocol;
+    transport = isObj(protocol.transport) ? protocol.transport : undefined;
+    candidate = isObj(p.remoteCandidate) ? p.remoteCandidate : undefined;
+    route = candidate ? r : undefined; // no candidate object to compare: never reuse
+    return r;
+  };
 }
 
 /** The socket werift's nominated pair sends on, checked per packet (the pair can change). */
@@ -111,4 +168,34 @@ function routeOf(conn: Obj & { canSendApplicationData(): boolean }): Route | str
     return 'no remoteAddr';
   }
   return { socket, address: addr[0], port: addr[1] };
+}
+
+/** A dgram socket's OS fd and the objects that prove it is still the same open socket. */
+export interface UdpSocketFd {
+  fd: number;
+  /** `socket[kStateSymbol]`: its `handle` becomes null (or another UDPWrap) when closed. */
+  state: { handle: unknown };
+  /** The UDPWrap the fd belongs to. */
+  handle: unknown;
+}
+
+let stateSymbol: symbol | undefined;
+
+/** The fd of an open, bound udp4 dgram socket, or why it is unavailable. */
+export function udpSocketFd(socket: Socket): UdpSocketFd | string {
+  const type = (socket as unknown as { type?: unknown }).type;
+  if (type !== 'udp4') return `socket type ${String(type)}`;
+  const sock = socket as unknown as Record<symbol, unknown>;
+  if (stateSymbol === undefined || !isObj(sock[stateSymbol])) {
+    stateSymbol = Object.getOwnPropertySymbols(socket).find(
+      (s) => s.description === 'state symbol',
+    );
+  }
+  const state = stateSymbol === undefined ? undefined : sock[stateSymbol];
+  if (!isObj(state) || !('handle' in state)) return 'no dgram state symbol';
+  const handle = state.handle;
+  if (!isObj(handle)) return 'dgram socket closed';
+  const fd = handle.fd;
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) return 'no dgram fd';
+  return { fd, state: state as { handle: unknown }, handle };
 }

@@ -3,12 +3,17 @@
  * bounded reason, and the SRTP backend in use. Registered by `createMetrics` (metrics.ts).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { FAST_SEND_MODES, type FastSendStats } from '../fast/fast-send.ts';
 import { srtpBackend } from '../fast/srtp.ts';
 
 /** The live counts the gauges read at scrape time (rtc/forwarding.ts `Forwarding`). */
 export interface ForwardingSource {
   live: { fast: number; stock: number; pending: number };
+  /** The fast path's UDP send mode and batch counters (fast-send.ts). */
+  fast?: { sendStats(): Readonly<FastSendStats> };
 }
+
+const SEND_ERROR_REASONS = ['eagain', 'enobufs', 'other'] as const;
 
 export function createForwardingMetrics(registers: Registry[]) {
   let source: ForwardingSource | undefined;
@@ -48,5 +53,44 @@ export function createForwardingMetrics(registers: Registry[]) {
       registers,
     }),
     backend,
+    sendMode: new Gauge({
+      name: 'media_fast_send_mode',
+      help: 'UDP send of the fast path: 1 for the mode in use (batch = sendmmsg, sendmsg, dgram)',
+      labelNames: ['mode'] as const,
+      registers,
+      collect() {
+        const mode = source?.fast?.sendStats().mode;
+        for (const m of FAST_SEND_MODES) this.set({ mode: m }, m === mode ? 1 : 0);
+      },
+    }),
+    sendBatches: new Counter({
+      name: 'media_fast_send_batches_total',
+      help: 'Native batched send calls of the fast path (one per incoming packet or loop turn)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source?.fast?.sendStats().batches ?? 0);
+      },
+    }),
+    sendDatagrams: new Counter({
+      name: 'media_fast_send_datagrams_total',
+      help: 'Datagrams handed to batched sends (divide by batches for the batch size)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source?.fast?.sendStats().datagrams ?? 0);
+      },
+    }),
+    sendErrors: new Counter({
+      name: 'media_fast_send_errors_total',
+      help: 'Fast-path datagrams the kernel refused in batched sends (dropped, not retried), by errno',
+      labelNames: ['reason'] as const,
+      registers,
+      collect() {
+        const errors = source?.fast?.sendStats().errors;
+        this.reset();
+        for (const reason of SEND_ERROR_REASONS) this.inc({ reason }, errors?.[reason] ?? 0);
+      },
+    }),
   };
 }
