@@ -26,8 +26,16 @@ describe('test exposition parser', () => {
     expect(sampleValue(m, 'c_total')).toBe(1000);
   });
 
+  it('reads NaN and Inf in any letter case, as Prometheus does (prom-client writes Nan)', () => {
+    const m = parseMetrics('# TYPE g gauge\ng{a="1"} Nan\ng{a="2"} +inf\ng{a="3"} -Inf');
+    expect(sampleValue(m, 'g', { a: '1' })).toBeNaN();
+    expect(sampleValue(m, 'g', { a: '2' })).toBe(Number.POSITIVE_INFINITY);
+    expect(sampleValue(m, 'g', { a: '3' })).toBe(Number.NEGATIVE_INFINITY);
+  });
+
   it.each([
     ['bad value', 'x 1.2.3'],
+    ['a word that is not NaN or Inf', 'x nope'],
     ['unquoted label', 'x{a=b} 1'],
     ['split family', '# TYPE x gauge\nx 1\ny 1\nx{a="1"} 2'],
     ['TYPE after samples', 'x 1\n# TYPE x gauge'],

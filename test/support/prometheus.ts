@@ -121,10 +121,15 @@ function parseSample(line: string, fail: (why: string) => never): Sample {
   return { name, labels, value };
 }
 
+/**
+ * Values as Prometheus reads them (Go's `strconv.ParseFloat`): NaN and Inf in any letter case.
+ * prom-client writes `Nan` (e.g. an event-loop lag gauge before its first sample).
+ */
 function parseValue(text: string, fail: (why: string) => never): number {
-  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  const lower = text.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY;
+  if (lower === 'nan') return Number.NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) fail('bad value');
   return Number(text);
 }
