@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       heartbeatIntervalMs: 5_000,
       forwarder: 'fast',
       overloadLagMs: 400,
+      fastSend: { mode: 'batch', flush: 'packet' },
       logLevel: 'info',
     });
   });
@@ -90,5 +91,12 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ ...SECRET, FORWARDER: 'turbo' })).toThrow(/FORWARDER must be/);
     expect(() => loadConfig({ ...SECRET, OVERLOAD_LAG_MS: '-1' })).toThrow(/OVERLOAD_LAG_MS/);
+    expect(loadConfig({ ...SECRET, FAST_SEND: 'dgram', FAST_SEND_FLUSH: 'tick' }).fastSend).toEqual(
+      {
+        mode: 'dgram',
+        flush: 'tick',
+      },
+    );
+    expect(() => loadConfig({ ...SECRET, FAST_SEND: 'udp' })).toThrow(/FAST_SEND must be/);
   });
 });

@@ -50,6 +50,12 @@ export interface Config {
   forwarder: 'fast' | 'stock';
   /** New sessions are refused while event-loop lag p99 exceeds this, in ms; 0 disables. */
   overloadLagMs: number;
+  /**
+   * Fast-path UDP sends: `batch` (native sendmmsg per socket), `sendmsg` (native, one call per
+   * datagram) or `dgram` (Node's socket.send); flushed per incoming `packet` or per event-loop
+   * `tick`. Without the native addon the fast path uses `dgram` and says so.
+   */
+  fastSend: { mode: 'batch' | 'sendmsg' | 'dgram'; flush: 'packet' | 'tick' };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -179,6 +185,12 @@ const envSchema = z.object({
     .enum(['fast', 'stock'], { error: 'FORWARDER must be "fast" or "stock"' })
     .default('fast'),
   OVERLOAD_LAG_MS: int('OVERLOAD_LAG_MS', 'milliseconds (0 = off)', 0, 60_000, 400),
+  FAST_SEND: z
+    .enum(['batch', 'sendmsg', 'dgram'], { error: 'FAST_SEND must be batch, sendmsg or dgram' })
+    .default('batch'),
+  FAST_SEND_FLUSH: z
+    .enum(['packet', 'tick'], { error: 'FAST_SEND_FLUSH must be packet or tick' })
+    .default('packet'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -264,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     forwarder: e.FORWARDER,
     overloadLagMs: e.OVERLOAD_LAG_MS,
+    fastSend: { mode: e.FAST_SEND, flush: e.FAST_SEND_FLUSH },
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

@@ -41,9 +41,7 @@ describe.each([
   };
 
   beforeAll(async () => {
-    // FAST_SEND is read from the environment by the fast path (not part of config.ts).
-    process.env.FAST_SEND = fastSend;
-    t = await startTestNode({ FORWARDER: path });
+    t = await startTestNode({ FORWARDER: path, FAST_SEND: fastSend });
     a = new TestClient(t, `a-${name}`, MARKER_A, { room: `r-${name}` });
     b = new TestClient(t, `b-${name}`, 8, { room: `r-${name}`, publish: false });
     await a.join();
@@ -58,7 +56,6 @@ describe.each([
   });
   afterAll(async () => {
     clearInterval(timer);
-    delete process.env.FAST_SEND;
     await a?.close();
     await b?.close();
     await t?.close();

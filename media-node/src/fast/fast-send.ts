@@ -12,7 +12,7 @@
  * `setImmediate` instead: every packet received in one event-loop turn in one call, so a
  * subscriber's datagrams of that turn share one sendmmsg. The buffer is flushed early when full.
  *
- * `FAST_SEND=batch|sendmsg|dgram` (read here, not in config.ts): default `batch`; `dgram` is the
+ * `FAST_SEND=batch|sendmsg|dgram` (config `fastSend`): default `batch`; `dgram` is the
  * previous per-packet `socket.send`. Batch modes need the native SRTP backend on Linux (the addon
  * exports `sendBatch`); otherwise the forwarder uses dgram and says why (`FastSendConfig.detail`,
  * the start-up log, `media_fast_send_mode`). A subscriber whose socket is not a plain udp4 dgram
@@ -51,9 +51,12 @@ const SCRATCH_BYTES = 1024 * 1024;
 const EAGAIN = constants.errno.EAGAIN;
 const ENOBUFS = constants.errno.ENOBUFS;
 
-/** `FAST_SEND` / `FAST_SEND_FLUSH` from the environment; an unknown value throws, naming it. */
+/**
+ * The send mode from the `FAST_SEND` / `FAST_SEND_FLUSH` settings (validated in config.ts; an
+ * unknown value throws here too, naming it) and what this machine's addon can do.
+ */
 export function resolveFastSend(
-  env: Record<string, string | undefined> = process.env,
+  env: Record<string, string | undefined> = {},
   /** The addon to use (null: none, as with the JS SRTP backend). */
   addon: SrtpAddon | null = nativeSrtpAddon() ?? null,
 ): FastSendConfig {

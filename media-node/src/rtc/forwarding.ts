@@ -10,7 +10,9 @@
  * the first stock send); the fast path sends the SSRC's sender reports itself (fast-path.ts).
  */
 import type { RTCRtpSender, RtpPacket } from 'werift';
+import type { Config } from '../config.ts';
 import { FastPath } from '../fast/fast-path.ts';
+import { resolveFastSend } from '../fast/fast-send.ts';
 import type { FastSenderForwarder } from '../fast/fast-sender-forwarder.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
@@ -38,6 +40,7 @@ export function fallbackReason(detail: string): FallbackReason {
 
 export interface ForwardingOptions {
   path: ForwarderPath;
+  fastSend: Config['fastSend'];
   counters: RtpCounters;
   report: ErrorReporter;
   onFallback(reason: FallbackReason, detail: string): void;
@@ -46,13 +49,16 @@ export interface ForwardingOptions {
 /** Node-wide forwarder factory and the live count per path (for `media_forwarder_subscribers`). */
 export class Forwarding {
   readonly path: ForwarderPath;
-  readonly fast = new FastPath();
+  readonly fast: FastPath;
   readonly live = { fast: 0, stock: 0, pending: 0 };
   readonly #o: ForwardingOptions;
 
   constructor(o: ForwardingOptions) {
     this.#o = o;
     this.path = o.path;
+    this.fast = new FastPath(
+      resolveFastSend({ FAST_SEND: o.fastSend.mode, FAST_SEND_FLUSH: o.fastSend.flush }),
+    );
   }
 
   /** A forwarder for one subscription; on the fast path it waits for `activate()`. */

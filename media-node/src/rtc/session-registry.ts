@@ -29,6 +29,7 @@ export type RegistryConfig = Pick<
   | 'connectTimeoutMs'
   | 'idleTimeoutMs'
   | 'forwarder'
+  | 'fastSend'
   | 'overloadLagMs'
 >;
 
@@ -62,6 +63,7 @@ export class SessionRegistry {
     const { metrics } = options;
     this.forwarding = new Forwarding({
       path: options.config.forwarder,
+      fastSend: options.config.fastSend,
       counters: metrics.rtp,
       report: options.report,
       onFallback: (reason, detail) => {

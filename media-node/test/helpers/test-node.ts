@@ -24,8 +24,9 @@ export async function startTestNode(env: Record<string, string> = {}): Promise<T
     HEARTBEAT_INTERVAL_MS: '1000',
     // Closing a test node with live sessions should not wait the production 30 s.
     DRAIN_TIMEOUT_MS: '500',
-    // `FORWARDER=stock npx vitest ...` runs every in-process test on the stock path.
+    // `FORWARDER=stock npx vitest ...` runs every in-process test on the stock path (FAST_SEND too).
     ...(process.env.FORWARDER ? { FORWARDER: process.env.FORWARDER } : {}),
+    ...(process.env.FAST_SEND ? { FAST_SEND: process.env.FAST_SEND } : {}),
     ...env,
   });
   const node = createMediaNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
