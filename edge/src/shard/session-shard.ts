@@ -62,11 +62,11 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   get(id: string, caller: Caller): Promise<Outcome<SessionView>> {
-    return this.#op(() => this.#core.get(id, caller));
+    return this.#op(() => this.#core.get(id, caller), { reads: true });
   }
 
   list(filter: ListFilter): Promise<Outcome<SessionView[]>> {
-    return this.#op(() => this.#core.list(filter));
+    return this.#op(() => this.#core.list(filter), { reads: true });
   }
 
   offer(id: string, caller: Caller, sdp: string): Promise<Outcome<AnswerResponse>> {
@@ -187,11 +187,17 @@ export class SessionShard extends DurableObject<Env> {
     await this.#schedule(true);
   }
 
-  /** Runs an RPC operation: counts it, maps domain errors, re-arms the alarm. */
-  async #op<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
+  /**
+   * Runs an RPC operation: counts it, maps domain errors, re-arms the alarm. A pure read
+   * (`reads`) changes no deadline, so it skips the re-arm (two MIN queries and a getAlarm).
+   */
+  async #op<T>(
+    fn: () => T | Promise<T>,
+    { reads = false }: { reads?: boolean } = {},
+  ): Promise<Outcome<T>> {
     this.#store.count('shard_requests');
     const outcome = await capture(fn);
-    await this.#schedule();
+    if (!reads) await this.#schedule();
     return outcome;
   }
 
