@@ -29,11 +29,6 @@ export function srtpBackend(): SrtpBackend {
   return selected.addon ? 'native' : 'js';
 }
 
-/** Why that backend: the OpenSSL version in use, or the reason the addon was not used. */
-export function srtpBackendDetail(): string {
-  return selected.detail;
-}
-
 /** The addon in use, when the native backend is selected (the batched UDP sender needs it). */
 export function nativeSrtpAddon(): SrtpAddon | undefined {
   return selected.addon;
