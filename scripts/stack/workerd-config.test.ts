@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,11 +51,15 @@ describe('readyNodes', () => {
 describe('readDevVars', () => {
   it('reads KEY=VALUE lines, skipping comments and unquoting values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dev-vars-'));
-    const file = join(dir, '.dev.vars');
-    writeFileSync(file, '# secrets\nJWT_SECRET=abc=def\n\nNODE_SHARED_SECRET="quoted value"\n');
-    expect(readDevVars(file)).toEqual({
-      JWT_SECRET: 'abc=def',
-      NODE_SHARED_SECRET: 'quoted value',
-    });
+    try {
+      const file = join(dir, '.dev.vars');
+      writeFileSync(file, '# secrets\nJWT_SECRET=abc=def\n\nNODE_SHARED_SECRET="quoted value"\n');
+      expect(readDevVars(file)).toEqual({
+        JWT_SECRET: 'abc=def',
+        NODE_SHARED_SECRET: 'quoted value',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
