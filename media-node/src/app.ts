@@ -1,8 +1,11 @@
 /**
- * Wires one media node: registry, HTTP server, metrics, edge link (heartbeats + events) and
- * shutdown. `main.ts` runs it as a process; tests create it in-process.
+ * Wires one media node: sessions (on worker threads or this one), HTTP server, metrics, edge
+ * link (heartbeats + events) and shutdown. `main.ts` runs it as a process; tests create it
+ * in-process.
  */
 import type { AddressInfo } from 'node:net';
+import { AggregatorRegistry } from 'prom-client';
+import type { NodeEvent } from '../../shared/events.ts';
 import { ReplayGuard } from '../../shared/signing.ts';
 import type { Config } from './config.ts';
 import { createEdgeClient, type EdgeClient } from './edge/edge-client.ts';
@@ -19,9 +22,12 @@ import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { type ShutdownResult, shutdown } from './ops/shutdown.ts';
 import { SessionRegistry } from './rtc/session-registry.ts';
 import type { ErrorReporter } from './util/guard.ts';
+import type { SessionHost } from './workers/session-host.ts';
+import { WorkerPool } from './workers/worker-pool.ts';
 
 export interface MediaNode {
-  readonly registry: SessionRegistry;
+  /** The sessions: this thread's registry (`WORKERS=0`) or the worker pool. */
+  readonly sessions: SessionHost;
   readonly metrics: Metrics;
   readonly report: ErrorReporter;
   /** Base URL of the HTTP server (known after `start`). */
@@ -33,12 +39,13 @@ export interface MediaNode {
 
 export function createMediaNode(config: Config, log: Logger): MediaNode {
   const startedAt = Date.now();
-  let registry: SessionRegistry | undefined;
+  let host: SessionHost | undefined;
   const metrics = createMetrics(config.nodeId, {
-    activeSessions: () => registry?.sessionCount ?? 0,
-    activeRooms: () => registry?.roomCount ?? 0,
-    drainRemaining: () => (registry?.draining ? registry.sessionCount : 0),
-    roomSizes: () => registry?.roomSizes() ?? [],
+    activeSessions: () => host?.sessionCount ?? 0,
+    activeRooms: () => host?.roomCount ?? 0,
+    drainRemaining: () => (host?.draining ? host.sessionCount : 0),
+    roomSizes: () => host?.roomSizes() ?? [],
+    workers: () => host?.workerLoads() ?? [],
   });
   const report = createErrorReporter(log, metrics);
   const edge: EdgeClient | undefined = config.edgeUrl
@@ -51,11 +58,15 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     onDrop: (n) => metrics.eventsDropped.inc(n),
     onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'events' }),
   });
-  const reg = new SessionRegistry({ config, metrics, emit: (e) => events.push(e), report, log });
-  registry = reg;
+  const emit = (e: NodeEvent) => events.push(e);
+  const reg: SessionHost =
+    config.workers > 0
+      ? new WorkerPool({ config, emit, metrics, log })
+      : new SessionRegistry({ config, metrics, emit, report, log });
+  host = reg;
   const router = new Router<Route>();
   addInternalRoutes(router, reg);
-  addOpsRoutes(router, metrics, {
+  addOpsRoutes(router, () => scrape(metrics, reg), {
     notReadyReason: () =>
       reg.draining
         ? 'draining'
@@ -82,6 +93,13 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
           sessions: reg.sessionCount,
           rooms: reg.roomCount,
           maxSessions: config.maxSessions,
+          sessionsLagMs: reg.lagP99Ms(),
+          workers: reg.workerLoads()?.map(({ id, sessions, rooms, cpu }) => ({
+            id,
+            sessions,
+            rooms,
+            cpu,
+          })),
         }),
         onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'heartbeat' }),
       })
@@ -89,7 +107,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
   let stopping: Promise<ShutdownResult> | undefined;
 
   return {
-    registry: reg,
+    sessions: reg,
     metrics,
     report,
     get url() {
@@ -106,10 +124,16 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
       const { port } = server.address() as AddressInfo;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       if (!url) url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-      reg.startReaper();
+      await reg.start();
       heartbeats?.start();
       log.info(
-        { url, edgeUrl: config.edgeUrl ?? null, ice: config.ice, maxSessions: config.maxSessions },
+        {
+          url,
+          edgeUrl: config.edgeUrl ?? null,
+          ice: config.ice,
+          maxSessions: config.maxSessions,
+          workers: config.workers,
+        },
         'started',
       );
     },
@@ -127,4 +151,12 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
       return stopping;
     },
   };
+}
+
+/** The node's scrape: its own registry, merged with every worker thread's (summed per series). */
+async function scrape(metrics: Metrics, sessions: SessionHost): Promise<string> {
+  const workers = await sessions.workerMetrics();
+  if (workers.length === 0) return metrics.registry.metrics();
+  const own = await metrics.registry.getMetricsAsJSON();
+  return AggregatorRegistry.aggregate([own, ...workers]).metrics();
 }

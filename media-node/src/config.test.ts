@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -98,5 +99,14 @@ describe('loadConfig', () => {
       },
     );
     expect(() => loadConfig({ ...SECRET, FAST_SEND: 'udp' })).toThrow(/FAST_SEND must be/);
+  });
+
+  it('reads WORKERS: one per core by default or "auto", 0 for none, refusing other values', () => {
+    expect(loadConfig(SECRET).workers).toBe(availableParallelism());
+    expect(loadConfig({ ...SECRET, WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    expect(loadConfig({ ...SECRET, WORKERS: '0' }).workers).toBe(0);
+    expect(loadConfig({ ...SECRET, WORKERS: '3' }).workers).toBe(3);
+    expect(() => loadConfig({ ...SECRET, WORKERS: '257' })).toThrow(/WORKERS must be "auto"/);
+    expect(() => loadConfig({ ...SECRET, WORKERS: 'many' })).toThrow(/got "many"/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { type IceServer, nameSchema } from '../../shared/api.ts';
 import {
@@ -56,6 +57,11 @@ export interface Config {
    * `tick`. Without the native addon the fast path uses `dgram` and says so.
    */
   fastSend: { mode: 'batch' | 'sendmsg' | 'dgram'; flush: 'packet' | 'tick' };
+  /**
+   * Forwarding worker threads: rooms are pinned to one worker each (mediasoup's model), so a
+   * node uses every core. 0 runs every session on the main thread (no worker threads).
+   */
+  workers: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -63,6 +69,9 @@ export interface Config {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** Upper bound of `WORKERS` (the heartbeat schema carries at most 256 worker loads). */
+const MAX_WORKERS = 256;
 
 const DEV_VARS_FILE = new URL('../../.dev.vars', import.meta.url);
 
@@ -191,6 +200,19 @@ const envSchema = z.object({
   FAST_SEND_FLUSH: z
     .enum(['packet', 'tick'], { error: 'FAST_SEND_FLUSH must be packet or tick' })
     .default('packet'),
+  WORKERS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = raw?.trim() ?? '';
+      if (value === '' || value === 'auto') return availableParallelism();
+      if (/^\d+$/.test(value) && Number(value) <= MAX_WORKERS) return Number(value);
+      ctx.addIssue({
+        code: 'custom',
+        message: `WORKERS must be "auto" (one per core) or an integer number of worker threads between 0 and ${MAX_WORKERS}, got ${JSON.stringify(raw)}`,
+      });
+      return z.NEVER;
+    }),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -277,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     forwarder: e.FORWARDER,
     overloadLagMs: e.OVERLOAD_LAG_MS,
     fastSend: { mode: e.FAST_SEND, flush: e.FAST_SEND_FLUSH },
+    workers: e.WORKERS,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

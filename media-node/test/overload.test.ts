@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoopbackPeer } from '../../test/support/loopback-peer.ts';
+import { SessionRegistry } from '../src/rtc/session-registry.ts';
 import { TestClient } from './helpers/test-client.ts';
 import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts';
 
@@ -24,8 +25,14 @@ describe('overload admission', () => {
   let t: TestNode;
   const clients: TestClient[] = [];
   beforeAll(async () => {
-    t = await startTestNode({ OVERLOAD_LAG_MS: '60' });
+    // Sessions on this thread, so that starving it starves them (worker-pool.test.ts covers a
+    // late worker).
+    t = await startTestNode({ OVERLOAD_LAG_MS: '60', WORKERS: '0' });
   });
+  const overloaded = () => {
+    if (!(t.node.sessions instanceof SessionRegistry)) throw new Error('expected WORKERS=0');
+    return t.node.sessions.load.overloaded;
+  };
   afterAll(async () => {
     for (const c of clients) await c.close();
     await t.close();
@@ -37,7 +44,7 @@ describe('overload admission', () => {
     const offer = await peer.createOffer();
     await peer.close();
     await starve(2_300);
-    expect(t.node.registry.load.overloaded).toBe(true);
+    expect(overloaded()).toBe(true);
     const res = await t.api.request('POST', '/internal/v1/sessions/late/offer', {
       room: 'r',
       deviceId: 'test-late',
@@ -51,7 +58,7 @@ describe('overload admission', () => {
     expect(metrics).toMatch(/media_overload_refusals_total\{[^}]*\} 1/);
 
     // On time again: accepted.
-    await eventually(() => !t.node.registry.load.overloaded, 5_000, 'load back to normal');
+    await eventually(() => !overloaded(), 5_000, 'load back to normal');
     const client = new TestClient(t, 'after', 1, { room: 'r' });
     clients.push(client);
     await client.join();

@@ -87,7 +87,7 @@ describe('cleanup', () => {
     await warm.join();
     await t.api.request('DELETE', '/internal/v1/sessions/warm');
     await warm.close();
-    await eventually(() => t.node.registry.sessionCount === 0);
+    await eventually(() => t.node.sessions.sessionCount === 0);
     await new Promise((r) => setTimeout(r, 3_000)); // werift finishes closing transports
     const baseline = resources();
 

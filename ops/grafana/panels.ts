@@ -170,13 +170,31 @@ export const panels: Panel[] = [
   },
   {
     title: 'Event-loop lag p99',
-    description: 'Node.js event-loop delay of each media node; media stutters when it climbs.',
+    description:
+      'Event-loop delay of each forwarding worker thread and of the main thread (API, edge link); media stutters when a worker climbs.',
     unit: 's',
     kind: 'timeseries',
     queries: [
       {
+        expr: 'max by (instance, worker) (media_worker_event_loop_lag_p99_seconds{job="media-nodes"})',
+        legend: '{{instance}} worker {{worker}}',
+      },
+      {
         expr: 'max by (instance) (nodejs_eventloop_lag_p99_seconds{job="media-nodes"})',
-        legend: '{{instance}}',
+        legend: '{{instance}} main',
+      },
+    ],
+  },
+  {
+    title: 'Worker CPU',
+    description:
+      'Busy fraction of each forwarding worker thread (one per core); a room is pinned to one worker, so one hot worker is one big room.',
+    unit: 'percentunit',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'max by (instance, worker) (media_worker_cpu_ratio{job="media-nodes"})',
+        legend: '{{instance}} worker {{worker}}',
       },
     ],
   },

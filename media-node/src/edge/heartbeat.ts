@@ -13,7 +13,11 @@ export interface HeartbeatOptions {
   intervalMs: number;
   log: Logger;
   identity: { nodeId: string; url: () => string; region: string; startedAt: number };
-  load(): { sessions: number; rooms: number; maxSessions: number };
+  /**
+   * The node's load; `sessionsLagMs` is the event-loop lag where sessions run (worker threads),
+   * reported when worse than this thread's own.
+   */
+  load(): Omit<Heartbeat['load'], 'eventLoopLagMs' | 'rssBytes'> & { sessionsLagMs?: number };
   onFailure?(): void;
 }
 
@@ -44,6 +48,8 @@ export class Heartbeats {
 
   /** Sends one heartbeat now; never throws (a failure is logged once per outage). */
   async send(): Promise<boolean> {
+    const { sessionsLagMs = 0, ...load } = this.#o.load();
+    const ownLagMs = Number.isFinite(this.#lag.percentile(99)) ? this.#lag.percentile(99) / 1e6 : 0;
     const body: Heartbeat = {
       nodeId: this.#o.identity.nodeId,
       url: this.#o.identity.url(),
@@ -51,11 +57,9 @@ export class Heartbeats {
       state: this.#state,
       startedAt: this.#o.identity.startedAt,
       load: {
-        ...this.#o.load(),
+        ...load,
         // p99 over the last interval, in ms: what a new session's signaling would feel.
-        eventLoopLagMs: Number.isFinite(this.#lag.percentile(99))
-          ? this.#lag.percentile(99) / 1e6
-          : 0,
+        eventLoopLagMs: Math.max(ownLagMs, sessionsLagMs),
         rssBytes: process.memoryUsage.rss(),
       },
     };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { answerSchema, candidatesSchema, nameSchema } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { closeQuerySchema, INTERNAL_BASE, nodeOfferSchema } from '../../../shared/internal.ts';
-import type { SessionRegistry } from '../rtc/session-registry.ts';
+import type { SessionHost } from '../workers/session-host.ts';
 import { parseJson } from './body.ts';
 import type { Router } from './router.ts';
 import type { Route } from './types.ts';
@@ -18,7 +18,7 @@ function sessionId(params: Record<string, string>): string {
   return parsed.data;
 }
 
-export function addInternalRoutes(router: Router<Route>, registry: SessionRegistry): void {
+export function addInternalRoutes(router: Router<Route>, registry: SessionHost): void {
   const base = INTERNAL_BASE;
   router
     .add('POST', `${base}/sessions/:id/offer`, {
@@ -45,25 +45,28 @@ export function addInternalRoutes(router: Router<Route>, registry: SessionRegist
     })
     .add('GET', `${base}/sessions/:id`, {
       signed: true,
-      handle: ({ params }) => ({ status: 200, json: registry.view(sessionId(params)) }),
+      handle: async ({ params }) => ({
+        status: 200,
+        json: await registry.view(sessionId(params)),
+      }),
     })
     .add('DELETE', `${base}/sessions/:id`, {
       signed: true,
-      handle({ params, query }) {
+      async handle({ params, query }) {
         const parsed = closeQuerySchema.safeParse(Object.fromEntries(query));
         if (!parsed.success)
           throw new MediaError('invalid_request', 'invalid reason', { field: 'reason' });
-        registry.close(sessionId(params), parsed.data.reason);
+        await registry.close(sessionId(params), parsed.data.reason);
         return { status: 204 };
       },
     })
     .add('GET', `${base}/rooms/:room`, {
       signed: true,
-      handle({ params }) {
+      async handle({ params }) {
         const room = nameSchema.safeParse(params.room);
         if (!room.success)
           throw new MediaError('invalid_request', 'invalid room name', { field: 'room' });
-        return { status: 200, json: registry.roomView(room.data) };
+        return { status: 200, json: await registry.roomView(room.data) };
       },
     });
 }

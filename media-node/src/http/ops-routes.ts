@@ -1,5 +1,5 @@
 /** Unauthenticated operations routes: Prometheus scrape and probes. */
-import type { Metrics } from '../ops/metrics.ts';
+import { Registry } from 'prom-client';
 import type { Router } from './router.ts';
 import type { Route } from './types.ts';
 
@@ -8,15 +8,20 @@ export interface Readiness {
   notReadyReason(): 'draining' | 'capacity_exceeded' | undefined;
 }
 
-export function addOpsRoutes(router: Router<Route>, metrics: Metrics, readiness: Readiness): void {
+/** `scrape` renders the Prometheus text format (app.ts merges worker threads' registries). */
+export function addOpsRoutes(
+  router: Router<Route>,
+  scrape: () => Promise<string>,
+  readiness: Readiness,
+): void {
   router
     .add('GET', '/metrics', {
       signed: false,
       async handle() {
         return {
           status: 200,
-          text: await metrics.registry.metrics(),
-          contentType: metrics.registry.contentType,
+          text: await scrape(),
+          contentType: Registry.PROMETHEUS_CONTENT_TYPE,
         };
       },
     })

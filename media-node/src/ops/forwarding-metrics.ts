@@ -22,6 +22,8 @@ export function createForwardingMetrics(registers: Registry[]) {
     help: 'SRTP implementation of the fast path: 1 for the one in use (native addon or js)',
     labelNames: ['backend'] as const,
     registers,
+    // Every thread loads the same backend: merged by max, not summed (app.ts scrape).
+    aggregator: 'max',
   });
   const active = srtpBackend();
   backend.set({ backend: active }, 1);
@@ -58,6 +60,7 @@ export function createForwardingMetrics(registers: Registry[]) {
       help: 'UDP send of the fast path: 1 for the mode in use (batch = sendmmsg, sendmsg, dgram)',
       labelNames: ['mode'] as const,
       registers,
+      aggregator: 'max',
       collect() {
         const mode = source?.fast?.sendStats().mode;
         for (const m of FAST_SEND_MODES) this.set({ mode: m }, m === mode ? 1 : 0);

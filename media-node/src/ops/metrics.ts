@@ -5,7 +5,9 @@
  * when scraped.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { WorkerLoad } from '../workers/session-host.ts';
 import { createForwardingMetrics } from './forwarding-metrics.ts';
+import { createWorkerMetrics } from './worker-metrics.ts';
 
 /** Per-packet counters, incremented on the forwarding path (no allocation, no labels). */
 export interface RtpCounters {
@@ -22,7 +24,20 @@ export interface MetricsSources {
   drainRemaining(): number;
   /** Participants of every open room (any order). */
   roomSizes(): Iterable<number>;
+  /** Per-worker load (worker threads only). */
+  workers?(): readonly WorkerLoad[];
 }
+
+/**
+ * Sources of a worker thread's registry: node-level gauges come from the main thread (its
+ * registry is merged with the workers' by summing), so a worker reports none of them.
+ */
+export const WORKER_THREAD_SOURCES: MetricsSources = {
+  activeSessions: () => 0,
+  activeRooms: () => 0,
+  drainRemaining: () => 0,
+  roomSizes: () => [],
+};
 
 /** How many of the largest rooms `media_room_top_participants` reports. */
 export const ROOM_TOP_K = 5;
@@ -67,11 +82,18 @@ export function deviceClass(deviceId: string): string {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** A fresh registry (one per node instance, so tests can run several in one process). */
-export function createMetrics(nodeId: string, sources: MetricsSources) {
+/**
+ * A fresh registry (one per node instance, so tests can run several in one process). Worker
+ * threads pass `processMetrics: false`: process and Node.js metrics come from the main thread.
+ */
+export function createMetrics(
+  nodeId: string,
+  sources: MetricsSources,
+  options: { processMetrics: boolean } = { processMetrics: true },
+) {
   const registry = new Registry();
   registry.setDefaultLabels({ node_id: nodeId });
-  collectDefaultMetrics({ register: registry });
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const rtp: RtpCounters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
   const reported: RtpCounters = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
   const fold = (c: Counter<'direction'>, inKey: keyof RtpCounters, outKey: keyof RtpCounters) => {
@@ -197,6 +219,7 @@ export function createMetrics(nodeId: string, sources: MetricsSources) {
       registers: r,
     }),
     forwarding: createForwardingMetrics(r),
+    workers: createWorkerMetrics(r, () => sources.workers?.() ?? []),
     internalErrors: new Counter({
       name: 'media_internal_errors_total',
       help: 'Errors caught inside werift callbacks or process handlers, by source',

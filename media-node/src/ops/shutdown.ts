@@ -8,15 +8,15 @@ import type { EdgeClient } from '../edge/edge-client.ts';
 import type { EventQueue } from '../edge/event-queue.ts';
 import type { Heartbeats } from '../edge/heartbeat.ts';
 import type { Logger } from '../log.ts';
-import type { SessionRegistry } from '../rtc/session-registry.ts';
 import { withTimeout } from '../util/timers.ts';
+import type { SessionHost } from '../workers/session-host.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Bound on each step that talks to the edge after the drain deadline, in ms. */
 const EDGE_STEP_TIMEOUT_MS = 3_000;
 
 export interface ShutdownParts {
-  registry: SessionRegistry;
+  registry: SessionHost;
   events: EventQueue;
   heartbeats: Heartbeats | undefined;
   edge: EdgeClient | undefined;
@@ -44,9 +44,9 @@ export async function shutdown(p: ShutdownParts): Promise<ShutdownResult> {
   );
   await withTimeout(p.heartbeats?.setState('draining') ?? Promise.resolve(), EDGE_STEP_TIMEOUT_MS);
   await p.registry.waitUntilEmpty(Math.max(0, p.drainTimeoutMs - (performance.now() - started)));
-  const forcedCloses = p.registry.closeAll('node_shutdown');
+  const forcedCloses = await p.registry.closeAll('node_shutdown');
   p.metrics.drainForcedCloses.inc(forcedCloses);
-  p.registry.stopReaper();
+  await p.registry.stop();
   await p.events.flushAndClose(EDGE_STEP_TIMEOUT_MS);
   p.heartbeats?.stop();
   await withTimeout(p.heartbeats?.setState('stopped') ?? Promise.resolve(), EDGE_STEP_TIMEOUT_MS);

@@ -9,7 +9,9 @@ import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
 import type { Config } from '../config.ts';
 import { deviceClass, type Metrics } from '../ops/metrics.ts';
+import { EmptySignal } from '../util/empty-signal.ts';
 import type { ErrorReporter } from '../util/guard.ts';
+import type { SessionHost, WorkerLoad } from '../workers/session-host.ts';
 import { Forwarding } from './forwarding.ts';
 import { LoadGuard } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
@@ -20,6 +22,23 @@ import { Session, SessionClosedError, type SessionHooks } from './session.ts';
 /** Seconds a client should wait before retrying a refused session. */
 const RETRY_AFTER_CAPACITY_S = 2;
 const RETRY_AFTER_DRAINING_S = 5;
+
+export function drainingError(): MediaError {
+  return new MediaError('draining', 'node is draining', {}, RETRY_AFTER_DRAINING_S);
+}
+
+export function atCapacityError(limit: number): MediaError {
+  return new MediaError(
+    'capacity_exceeded',
+    'node is at capacity',
+    { limit },
+    RETRY_AFTER_CAPACITY_S,
+  );
+}
+
+export function sessionNotFoundError(): MediaError {
+  return new MediaError('session_not_found', 'no such session on this node');
+}
 
 export type RegistryConfig = Pick<
   Config,
@@ -40,9 +59,11 @@ export interface RegistryOptions {
   report: ErrorReporter;
   /** Where fast-path fallbacks are logged (one line per subscriber that falls back). */
   log?: { warn(obj: object, msg: string): void };
+  /** Called once a session is gone (closed for any reason, or refused after creation). */
+  onSessionClosed?(id: string): void;
 }
 
-export class SessionRegistry {
+export class SessionRegistry implements SessionHost {
   readonly #o: RegistryOptions;
   readonly #peerConfig: Partial<PeerConfig>;
   readonly #sessions = new Map<string, Session>();
@@ -52,7 +73,7 @@ export class SessionRegistry {
   readonly forwarding: Forwarding;
   /** Event-loop lag admission (load-guard.ts). */
   readonly load: LoadGuard;
-  readonly #emptyWaiters = new Set<() => void>();
+  readonly #empty = new EmptySignal();
   #reaper: NodeJS.Timeout | undefined;
   #draining = false;
 
@@ -111,9 +132,7 @@ export class SessionRegistry {
       }
       return this.#signal(() => existing.acceptOffer(req.sdp));
     }
-    if (this.#draining) {
-      throw new MediaError('draining', 'node is draining', {}, RETRY_AFTER_DRAINING_S);
-    }
+    if (this.#draining) throw drainingError();
     if (this.load.overloaded) {
       this.#o.metrics.forwarding.overloadRefusals.inc();
       throw new MediaError(
@@ -124,12 +143,7 @@ export class SessionRegistry {
       );
     }
     if (this.#sessions.size >= this.#o.config.maxSessions) {
-      throw new MediaError(
-        'capacity_exceeded',
-        'node is at capacity',
-        { limit: this.#o.config.maxSessions },
-        RETRY_AFTER_CAPACITY_S,
-      );
+      throw atCapacityError(this.#o.config.maxSessions);
     }
     const session = new Session({
       id,
@@ -196,32 +210,18 @@ export class SessionRegistry {
     return this.#rooms.get(name)?.view() ?? { room: name, participants: [] };
   }
 
-  /** Closes a session; a no-op when it is already gone. */
   close(id: string, reason: EndReason): void {
     this.#sessions.get(id)?.close(reason);
   }
 
-  /** Refuses new sessions from now on (existing ones continue). */
   startDraining(): void {
     this.#draining = true;
   }
 
-  /** Resolves true once no session is left, false when `timeoutMs` passes first. */
   waitUntilEmpty(timeoutMs: number): Promise<boolean> {
-    if (this.#sessions.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (empty: boolean) => {
-        clearTimeout(timer);
-        this.#emptyWaiters.delete(onEmpty);
-        resolve(empty);
-      };
-      const onEmpty = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.#emptyWaiters.add(onEmpty);
-    });
+    return this.#empty.wait(this.#sessions.size === 0, timeoutMs);
   }
 
-  /** Closes every session with `reason`; returns how many there were. */
   closeAll(reason: EndReason): number {
     const all = [...this.#sessions.values()];
     for (const session of all) session.close(reason);
@@ -229,15 +229,27 @@ export class SessionRegistry {
   }
 
   /** Starts the idle reaper (connect timeouts are per session). */
-  startReaper(): void {
+  start(): void {
     const every = Math.max(50, Math.min(1_000, Math.floor(this.#o.config.idleTimeoutMs / 4)));
     this.#reaper = setInterval(() => this.#reapIdle(), every);
   }
 
-  stopReaper(): void {
+  stop(): void {
     if (this.#reaper) clearInterval(this.#reaper);
     this.#reaper = undefined;
     this.load.close();
+  }
+
+  lagP99Ms(): number {
+    return this.load.lastP99Ms;
+  }
+
+  workerLoads(): WorkerLoad[] | undefined {
+    return undefined;
+  }
+
+  async workerMetrics(): Promise<never[]> {
+    return [];
   }
 
   #reapIdle(): void {
@@ -256,7 +268,7 @@ export class SessionRegistry {
 
   #get(id: string): Session {
     const session = this.#sessions.get(id);
-    if (!session) throw new MediaError('session_not_found', 'no such session on this node');
+    if (!session) throw sessionNotFoundError();
     return session;
   }
 
@@ -281,7 +293,8 @@ export class SessionRegistry {
       room.leave(session);
       if (room.size === 0) this.#rooms.delete(room.name);
     }
-    if (this.#sessions.size === 0) for (const wake of [...this.#emptyWaiters]) wake();
+    if (this.#sessions.size === 0) this.#empty.fire();
+    this.#o.onSessionClosed?.(session.id);
   }
 }
 

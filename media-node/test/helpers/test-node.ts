@@ -27,6 +27,9 @@ export async function startTestNode(env: Record<string, string> = {}): Promise<T
     // `FORWARDER=stock npx vitest ...` runs every in-process test on the stock path (FAST_SEND too).
     ...(process.env.FORWARDER ? { FORWARDER: process.env.FORWARDER } : {}),
     ...(process.env.FAST_SEND ? { FAST_SEND: process.env.FAST_SEND } : {}),
+    // Sessions on the test's own thread unless `WORKERS=2 npx vitest ...` (worker threads are
+    // covered by worker-pool.test.ts and by every cross-service test, which run the default).
+    WORKERS: process.env.WORKERS ?? '0',
     ...env,
   });
   const node = createMediaNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
