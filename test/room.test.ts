@@ -3,6 +3,7 @@
  * fourth joining is seen by all; one leaving disappears from the others.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeView } from '../edge/src/registry/node-record.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
 
@@ -38,11 +39,31 @@ function receivesFrom(receiver: WeriftParticipant, publishers: WeriftParticipant
   );
 }
 
+/** The node's per-worker load as the edge's admin view shows it, once the room is counted. */
+async function roomWorkers(nodeId: string): Promise<NonNullable<NodeView['load']['workers']>> {
+  const token = await stack.token({ device: 'ops', admin: true });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await fetch(`${stack.edgeUrl}/api/media/nodes`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const { nodes } = (await res.json()) as { nodes: NodeView[] };
+    const workers = nodes.find((n) => n.id === nodeId)?.load.workers ?? [];
+    if (workers.reduce((n, w) => n + w.sessions, 0) === 3 || Date.now() > deadline) return workers;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe('a room of werift clients through the edge', () => {
   it('forwards everyone to everyone, adds a newcomer and drops a leaver', async () => {
     const [a, b, c] = [await join('alice'), await join('bob'), await join('carol')] as const;
     expect(new Set([a.nodeId(), b.nodeId(), c.nodeId()]).size).toBe(1);
     await Promise.all([receivesFrom(a, [b, c]), receivesFrom(b, [a, c]), receivesFrom(c, [a, b])]);
+    // The node runs the room on one of its worker threads and tells the edge, per worker.
+    const workers = await roomWorkers(a.nodeId());
+    expect(workers.length).toBeGreaterThanOrEqual(1);
+    expect(workers.filter((w) => w.rooms === 1 && w.sessions === 3)).toHaveLength(1);
 
     const d = await join('dave');
     expect(d.nodeId()).toBe(a.nodeId());
