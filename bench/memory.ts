@@ -56,7 +56,14 @@ const node = own(
     edgeUrl: edge.url,
     sharedSecret: secret,
     log: { file: join(workDir, 'node.log') },
-    env: { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}`, MAX_SESSIONS: '1000' },
+    // Sessions on the main thread (WORKERS=0): the inspector sees one isolate, so heap and
+    // handles per session are the sessions' own. Worker threads add a fixed cost per worker, not
+    // per session (BENCHMARKS.md section 4).
+    env: {
+      NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}`,
+      MAX_SESSIONS: '1000',
+      WORKERS: '0',
+    },
   }),
 );
 const url = `http://127.0.0.1:${port}`;
