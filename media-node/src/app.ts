@@ -39,13 +39,14 @@ export interface MediaNode {
 
 export function createMediaNode(config: Config, log: Logger): MediaNode {
   const startedAt = Date.now();
-  let host: SessionHost | undefined;
+  // Read by the gauges at scrape time; set once the sessions exist (they need the metrics).
+  let live: SessionHost | undefined;
   const metrics = createMetrics(config.nodeId, {
-    activeSessions: () => host?.sessionCount ?? 0,
-    activeRooms: () => host?.roomCount ?? 0,
-    drainRemaining: () => (host?.draining ? host.sessionCount : 0),
-    roomSizes: () => host?.roomSizes() ?? [],
-    workers: () => host?.workerLoads() ?? [],
+    activeSessions: () => live?.sessionCount ?? 0,
+    activeRooms: () => live?.roomCount ?? 0,
+    drainRemaining: () => (live?.draining ? live.sessionCount : 0),
+    roomSizes: () => live?.roomSizes() ?? [],
+    workers: () => live?.workerLoads() ?? [],
   });
   const report = createErrorReporter(log, metrics);
   const edge: EdgeClient | undefined = config.edgeUrl
@@ -59,18 +60,18 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'events' }),
   });
   const emit = (e: NodeEvent) => events.push(e);
-  const reg: SessionHost =
+  const sessions: SessionHost =
     config.workers > 0
       ? new WorkerPool({ config, emit, metrics, log })
       : new SessionRegistry({ config, metrics, emit, report, log });
-  host = reg;
+  live = sessions;
   const router = new Router<Route>();
-  addInternalRoutes(router, reg);
-  addOpsRoutes(router, () => scrape(metrics, reg), {
+  addInternalRoutes(router, sessions);
+  addOpsRoutes(router, () => scrape(metrics, sessions), {
     notReadyReason: () =>
-      reg.draining
+      sessions.draining
         ? 'draining'
-        : reg.sessionCount >= config.maxSessions
+        : sessions.sessionCount >= config.maxSessions
           ? 'capacity_exceeded'
           : undefined,
   });
@@ -90,15 +91,15 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
         log,
         identity: { nodeId: config.nodeId, url: () => url, region: config.region, startedAt },
         load: () => ({
-          sessions: reg.sessionCount,
-          rooms: reg.roomCount,
+          sessions: sessions.sessionCount,
+          rooms: sessions.roomCount,
           maxSessions: config.maxSessions,
-          sessionsLagMs: reg.lagP99Ms(),
-          workers: reg.workerLoads()?.map(({ id, sessions, rooms, cpu }) => ({
-            id,
-            sessions,
-            rooms,
-            cpu,
+          sessionsLagMs: sessions.lagP99Ms(),
+          workers: sessions.workerLoads()?.map((w) => ({
+            id: w.id,
+            sessions: w.sessions,
+            rooms: w.rooms,
+            cpu: w.cpu,
           })),
         }),
         onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'heartbeat' }),
@@ -107,7 +108,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
   let stopping: Promise<ShutdownResult> | undefined;
 
   return {
-    sessions: reg,
+    sessions,
     metrics,
     report,
     get url() {
@@ -124,7 +125,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
       const { port } = server.address() as AddressInfo;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       if (!url) url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-      await reg.start();
+      await sessions.start();
       heartbeats?.start();
       log.info(
         {
@@ -139,7 +140,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     },
     shutdown() {
       stopping ??= shutdown({
-        registry: reg,
+        sessions,
         events,
         heartbeats,
         edge,

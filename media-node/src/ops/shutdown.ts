@@ -16,7 +16,7 @@ import type { Metrics } from './metrics.ts';
 const EDGE_STEP_TIMEOUT_MS = 3_000;
 
 export interface ShutdownParts {
-  registry: SessionHost;
+  sessions: SessionHost;
   events: EventQueue;
   heartbeats: Heartbeats | undefined;
   edge: EdgeClient | undefined;
@@ -35,18 +35,18 @@ export interface ShutdownResult {
 
 export async function shutdown(p: ShutdownParts): Promise<ShutdownResult> {
   const started = performance.now();
-  const sessionsAtStart = p.registry.sessionCount;
-  p.registry.startDraining();
+  const sessionsAtStart = p.sessions.sessionCount;
+  p.sessions.startDraining();
   p.metrics.draining.set(1);
   p.log.info(
-    { sessions: sessionsAtStart, rooms: p.registry.roomCount, drainTimeoutMs: p.drainTimeoutMs },
+    { sessions: sessionsAtStart, rooms: p.sessions.roomCount, drainTimeoutMs: p.drainTimeoutMs },
     'shutting_down',
   );
   await withTimeout(p.heartbeats?.setState('draining') ?? Promise.resolve(), EDGE_STEP_TIMEOUT_MS);
-  await p.registry.waitUntilEmpty(Math.max(0, p.drainTimeoutMs - (performance.now() - started)));
-  const forcedCloses = await p.registry.closeAll('node_shutdown');
+  await p.sessions.waitUntilEmpty(Math.max(0, p.drainTimeoutMs - (performance.now() - started)));
+  const forcedCloses = await p.sessions.closeAll('node_shutdown');
   p.metrics.drainForcedCloses.inc(forcedCloses);
-  await p.registry.stop();
+  await p.sessions.stop();
   await p.events.flushAndClose(EDGE_STEP_TIMEOUT_MS);
   p.heartbeats?.stop();
   await withTimeout(p.heartbeats?.setState('stopped') ?? Promise.resolve(), EDGE_STEP_TIMEOUT_MS);
