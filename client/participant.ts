@@ -1,6 +1,6 @@
 /**
  * A participant in a room that outlives its sessions: when the edge says the media node went
- * away (`node_lost`, `node_shutdown`), it rejoins the same room with a new session (the edge
+ * away (`node_lost`, `node_shutdown`) or shed it under overload (`node_overloaded`), it rejoins the same room with a new session (the edge
  * places it on a healthy node) and renegotiates its media on a fresh peer connection.
  */
 import type { EndReason, SessionState } from '../shared/api.ts';
@@ -14,12 +14,14 @@ import type { PeerConnectionState, PeerFactory, RemoteTrack } from './peer.ts';
 import { MediaSession, type SessionEndReason } from './session.ts';
 
 /**
- * End reasons after which the room is joined again: the node went away (the edge places the
- * new session elsewhere), or the session's events could not be resumed.
+ * End reasons after which the room is joined again: the node went away or shed the session
+ * under overload (the edge places the new session on a node with room, after Retry-After when
+ * the room's node is still full), or the session's events could not be resumed.
  */
 export const REJOIN_REASONS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>([
   'node_lost',
   'node_shutdown',
+  'node_overloaded',
   'events_lost',
 ]);
 

@@ -17,6 +17,7 @@ const END_WORDS: Record<SessionEndReason, string> = {
   node_lost: 'The media server stopped responding.',
   node_shutdown: 'The media server is shutting down for maintenance.',
   node_rejected: 'The media server refused the session.',
+  node_overloaded: 'The media server was overloaded and moved you to make room.',
   idle: 'Your session was closed after being idle.',
   expired: 'Your session expired.',
   events_lost: 'Lost the connection to the server.',

@@ -128,23 +128,26 @@ describe('MediaSession', () => {
 });
 
 describe('RoomParticipant', () => {
-  it('rejoins the room with a new session and peer after node_shutdown', async () => {
-    const t = setup();
-    const p = new RoomParticipant({ ...t, room: 'r' });
-    const rejoined = new Promise<{ sessionId: string; previousSessionId: string }>((resolve) =>
-      p.on('rejoined', resolve),
-    );
-    await p.join();
-    t.sockets[0]!.push(1, { type: 'closed', reason: 'node_shutdown' });
-    expect(await rejoined).toMatchObject({ sessionId: 's2', previousSessionId: 's1' });
-    expect(t.peers).toHaveLength(2);
-    const creates = t.http.requests.filter(
-      (r) => r.method === 'POST' && r.url.endsWith('/sessions'),
-    );
-    expect(creates.map((r) => r.body)).toEqual([{ room: 'r' }, { room: 'r' }]);
-    await p.leave();
-    expect(t.http.requests.at(-1)).toMatchObject({ method: 'DELETE' });
-  });
+  it.each(['node_shutdown', 'node_overloaded'] as const)(
+    'rejoins the room with a new session and peer after %s',
+    async (reason) => {
+      const t = setup();
+      const p = new RoomParticipant({ ...t, room: 'r' });
+      const rejoined = new Promise<{ sessionId: string; previousSessionId: string }>((resolve) =>
+        p.on('rejoined', resolve),
+      );
+      await p.join();
+      t.sockets[0]!.push(1, { type: 'closed', reason });
+      expect(await rejoined).toMatchObject({ sessionId: 's2', previousSessionId: 's1' });
+      expect(t.peers).toHaveLength(2);
+      const creates = t.http.requests.filter(
+        (r) => r.method === 'POST' && r.url.endsWith('/sessions'),
+      );
+      expect(creates.map((r) => r.body)).toEqual([{ room: 'r' }, { room: 'r' }]);
+      await p.leave();
+      expect(t.http.requests.at(-1)).toMatchObject({ method: 'DELETE' });
+    },
+  );
 
   it('gives up a session whose events cannot be resumed and joins again', async () => {
     const t = setup();

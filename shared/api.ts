@@ -28,6 +28,7 @@ export const END_REASONS = [
   'node_lost',
   'node_shutdown',
   'node_rejected',
+  'node_overloaded',
   'idle',
   'expired',
 ] as const;

@@ -52,6 +52,11 @@ export interface Config {
   /** New sessions are refused while event-loop lag p99 exceeds this, in ms; 0 disables. */
   overloadLagMs: number;
   /**
+   * New sessions are refused while event-loop utilization (busy fraction, 0..1) exceeds this;
+   * 0 disables (rtc/load-guard.ts).
+   */
+  overloadUtilization: number;
+  /**
    * Fast-path UDP sends: `batch` (native sendmmsg per socket), `sendmsg` (native, one call per
    * datagram) or `dgram` (Node's socket.send); flushed per incoming `packet` or per event-loop
    * `tick`. Without the native addon the fast path uses `dgram` and says so.
@@ -194,6 +199,7 @@ const envSchema = z.object({
     .enum(['fast', 'stock'], { error: 'FORWARDER must be "fast" or "stock"' })
     .default('fast'),
   OVERLOAD_LAG_MS: int('OVERLOAD_LAG_MS', 'milliseconds (0 = off)', 0, 60_000, 400),
+  OVERLOAD_UTILIZATION_PCT: int('OVERLOAD_UTILIZATION_PCT', 'percent (0 = off)', 0, 100, 85),
   FAST_SEND: z
     .enum(['batch', 'sendmsg', 'dgram'], { error: 'FAST_SEND must be batch, sendmsg or dgram' })
     .default('batch'),
@@ -298,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     forwarder: e.FORWARDER,
     overloadLagMs: e.OVERLOAD_LAG_MS,
+    overloadUtilization: e.OVERLOAD_UTILIZATION_PCT / 100,
     fastSend: { mode: e.FAST_SEND, flush: e.FAST_SEND_FLUSH },
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL ?? 'info',

@@ -51,7 +51,12 @@ export function createForwardingMetrics(registers: Registry[]) {
     }),
     overloadRefusals: new Counter({
       name: 'media_overload_refusals_total',
-      help: 'New sessions refused with capacity_exceeded because the event loop was late',
+      help: 'New sessions refused with capacity_exceeded because the event loop was busy or late',
+      registers,
+    }),
+    shedSessions: new Counter({
+      name: 'media_overload_shed_sessions_total',
+      help: 'Sessions closed with node_overloaded because their thread stayed saturated',
       registers,
     }),
     backend,

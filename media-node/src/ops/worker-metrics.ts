@@ -41,6 +41,11 @@ export function createWorkerMetrics(registers: Registry[], workers: () => readon
       "Busy fraction of each worker thread's core over the last second",
       (w) => w.cpu,
     ),
+    utilization: perWorker(
+      'media_worker_event_loop_utilization',
+      "Busy fraction of each worker thread's event loop over the last second (1 = saturated)",
+      (w) => w.utilization,
+    ),
     lag: perWorker(
       'media_worker_event_loop_lag_p99_seconds',
       'Event-loop lag p99 of each worker thread over the last second',

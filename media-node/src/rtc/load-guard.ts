@@ -1,38 +1,97 @@
 /**
- * Admission by measured load, not session count: the node refuses new sessions while its event
- * loop is late (the forwarding budget is spent), so that the sessions it has keep their ICE
- * consent checks and DTLS timers (PLATFORM-NOTES: past saturation stock werift lost every
- * session when consent expired). Lag is sampled with `monitorEventLoopDelay` over windows of
- * `WINDOW_MS`; the node is overloaded while the p99 of the last complete window exceeds the
- * threshold (config `overloadLagMs`, env `OVERLOAD_LAG_MS`, default 400 ms; 0 disables refusals,
- * not the measurement, which worker threads also report as their load).
+ * Overload control by measured load, not session count (issue 7: never collapse).
+ *
+ * Why: past saturation a node falls behind its sockets; datagrams queue in the kernel, delay
+ * grows to seconds, the receive buffers overflow and drop STUN with the media, and 30 s later
+ * every session's ICE consent expires (PLATFORM-NOTES; the forwarding benchmark's overload curve
+ * shows it). Event-loop lag alone does not see this: the loop still turns between batches of
+ * datagrams, so timers stay roughly on time while the sockets fall behind. Event-loop
+ * utilization (the busy fraction of the loop, `performance.eventLoopUtilization`) does: it nears
+ * 1 as the loop stops going idle.
+ *
+ * Two lines of defence, measured over windows of `WINDOW_MS` (one per thread: each worker has
+ * its own):
+ * - admission: new sessions are refused while the last window's utilization is above
+ *   `overloadUtilization` (env `OVERLOAD_UTILIZATION_PCT`, default 85 %) or its lag p99 is
+ *   above `overloadLagMs` (env `OVERLOAD_LAG_MS`, default 400 ms); 0 disables either;
+ * - shedding: load can still grow after admission (a new publisher in a big room multiplies the
+ *   forwarding). After `SHED_AFTER_WINDOWS` windows in a row at `SATURATED_UTILIZATION` or more,
+ *   `saturated` turns true and the registry closes its newest sessions with `node_overloaded`
+ *   (clients rejoin elsewhere), protecting the ones it had first.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 type IntervalHistogram = ReturnType<typeof monitorEventLoopDelay>;
 
 const WINDOW_MS = 1_000;
+/** Utilization at which the loop has no idle time left: past it, sockets fall behind. */
+export const SATURATED_UTILIZATION = 0.97;
+/** Saturated windows in a row before shedding (a burst of DTLS handshakes lasts less). */
+export const SHED_AFTER_WINDOWS = 3;
+
+/** One window's measurements. */
+export interface LoadSample {
+  /** Event-loop lag p99, ms. */
+  lagP99Ms: number;
+  /** Event-loop utilization, 0..1. */
+  utilization: number;
+  /** Busy fraction of this thread's core, 0..1. */
+  cpu: number;
+}
+
+export interface LoadLimits {
+  /** Refuse new sessions above this lag p99, ms; 0 = off. */
+  lagMs: number;
+  /** Refuse new sessions above this utilization, 0..1; 0 = off. */
+  utilization: number;
+}
+
 export class LoadGuard {
-  readonly thresholdMs: number;
-  /** p99 event-loop lag of the last complete window, ms. */
-  lastP99Ms = 0;
-  /** Busy fraction of this thread's core over the last complete window, 0..1. */
-  lastCpu = 0;
+  readonly limits: LoadLimits;
+  /** The last complete window. */
+  last: LoadSample = { lagP99Ms: 0, utilization: 0, cpu: 0 };
+  /** Saturated windows in a row (reset by `shed`, so the next shed waits for fresh evidence). */
+  saturatedWindows = 0;
+  /** Called after every window (the registry sheds from here). */
+  onWindow: (() => void) | undefined;
+  readonly #histogram: IntervalHistogram;
+  #elu: EventLoopUtilization = performance.eventLoopUtilization();
   #cpuMark = process.threadCpuUsage();
   #wallMark = performance.now();
-  readonly #histogram: IntervalHistogram;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(thresholdMs: number) {
-    this.thresholdMs = thresholdMs;
+  constructor(limits: LoadLimits) {
+    this.limits = limits;
     this.#histogram = monitorEventLoopDelay({ resolution: 10 });
     this.#histogram.enable();
-    this.#timer = setInterval(() => this.#sample(), WINDOW_MS).unref();
+    this.#timer = setInterval(() => this.record(this.#measure()), WINDOW_MS).unref();
   }
 
   /** True while new sessions should be refused. */
   get overloaded(): boolean {
-    return this.thresholdMs > 0 && this.lastP99Ms > this.thresholdMs;
+    const { lagMs, utilization } = this.limits;
+    return (
+      (lagMs > 0 && this.last.lagP99Ms > lagMs) ||
+      (utilization > 0 && this.last.utilization > utilization)
+    );
+  }
+
+  /** True once the loop has been saturated for `SHED_AFTER_WINDOWS` windows in a row. */
+  get saturated(): boolean {
+    return this.saturatedWindows >= SHED_AFTER_WINDOWS;
+  }
+
+  /** Takes one window's measurements (the timer's; tests feed their own). */
+  record(sample: LoadSample): void {
+    this.last = sample;
+    this.saturatedWindows =
+      sample.utilization >= SATURATED_UTILIZATION ? this.saturatedWindows + 1 : 0;
+    this.onWindow?.();
+  }
+
+  /** Sessions were shed: the next shed needs `SHED_AFTER_WINDOWS - 1` more saturated windows. */
+  shed(): void {
+    this.saturatedWindows = 1;
   }
 
   close(): void {
@@ -40,14 +99,21 @@ export class LoadGuard {
     this.#histogram.disable();
   }
 
-  #sample(): void {
+  #measure(): LoadSample {
     const h = this.#histogram;
-    this.lastP99Ms = h.percentile(99) / 1e6;
+    const lagP99Ms = h.percentile(99) / 1e6;
     h.reset();
-    const cpu = process.threadCpuUsage(this.#cpuMark);
+    const elu = performance.eventLoopUtilization();
+    const utilization = performance.eventLoopUtilization(elu, this.#elu).utilization;
+    this.#elu = elu;
+    const cpuUsed = process.threadCpuUsage(this.#cpuMark);
     const now = performance.now();
-    this.lastCpu = Math.min(1, (cpu.user + cpu.system) / 1000 / Math.max(1, now - this.#wallMark));
+    const cpu = Math.min(
+      1,
+      (cpuUsed.user + cpuUsed.system) / 1000 / Math.max(1, now - this.#wallMark),
+    );
     this.#cpuMark = process.threadCpuUsage();
     this.#wallMark = now;
+    return { lagP99Ms, utilization, cpu };
   }
 }

@@ -22,6 +22,8 @@ import { Session, SessionClosedError, type SessionHooks } from './session.ts';
 /** Seconds a client should wait before retrying a refused session. */
 const RETRY_AFTER_CAPACITY_S = 2;
 const RETRY_AFTER_DRAINING_S = 5;
+/** Share of a saturated registry's sessions closed per shed (newest first). */
+const SHED_FRACTION = 0.05;
 
 export function drainingError(): MediaError {
   return new MediaError('draining', 'node is draining', {}, RETRY_AFTER_DRAINING_S);
@@ -50,6 +52,7 @@ export type RegistryConfig = Pick<
   | 'forwarder'
   | 'fastSend'
   | 'overloadLagMs'
+  | 'overloadUtilization'
 >;
 
 export interface RegistryOptions {
@@ -80,7 +83,13 @@ export class SessionRegistry implements SessionHost {
   constructor(options: RegistryOptions) {
     this.#o = options;
     this.#peerConfig = nodePeerConfig(options.config.ice);
-    this.load = new LoadGuard(options.config.overloadLagMs);
+    this.load = new LoadGuard({
+      lagMs: options.config.overloadLagMs,
+      utilization: options.config.overloadUtilization,
+    });
+    this.load.onWindow = () => {
+      if (this.load.saturated) this.#shed();
+    };
     const { metrics } = options;
     this.forwarding = new Forwarding({
       path: options.config.forwarder,
@@ -135,10 +144,16 @@ export class SessionRegistry implements SessionHost {
     if (this.#draining) throw drainingError();
     if (this.load.overloaded) {
       this.#o.metrics.forwarding.overloadRefusals.inc();
+      const { last, limits } = this.load;
       throw new MediaError(
         'capacity_exceeded',
-        'node is overloaded (event loop late); try another node',
-        { eventLoopLagMs: Math.round(this.load.lastP99Ms), limitMs: this.load.thresholdMs },
+        'node is overloaded (event loop busy or late); try another node',
+        {
+          eventLoopUtilization: Math.round(last.utilization * 100) / 100,
+          utilizationLimit: limits.utilization,
+          eventLoopLagMs: Math.round(last.lagP99Ms),
+          lagLimitMs: limits.lagMs,
+        },
         RETRY_AFTER_CAPACITY_S,
       );
     }
@@ -241,7 +256,7 @@ export class SessionRegistry implements SessionHost {
   }
 
   lagP99Ms(): number {
-    return this.load.lastP99Ms;
+    return this.load.last.lagP99Ms;
   }
 
   workerLoads(): WorkerLoad[] | undefined {
@@ -250,6 +265,25 @@ export class SessionRegistry implements SessionHost {
 
   async workerMetrics(): Promise<never[]> {
     return [];
+  }
+
+  /**
+   * The loop has been saturated for several windows (load-guard.ts): close the newest
+   * `SHED_FRACTION` of the sessions (at least one) with `node_overloaded`, so that the older
+   * ones keep their media, ICE consent and DTLS; the clients rejoin where there is room.
+   */
+  #shed(): void {
+    const count = Math.min(this.#sessions.size, Math.ceil(this.#sessions.size * SHED_FRACTION));
+    if (count === 0) return;
+    const newest = [...this.#sessions.values()].slice(-count);
+    this.load.shed();
+    this.#o.metrics.forwarding.shedSessions.inc(count);
+    const { utilization, lagP99Ms } = this.load.last;
+    this.#o.log?.warn(
+      { shed: count, sessions: this.#sessions.size, utilization, lagP99Ms },
+      'overload_shed',
+    );
+    for (const session of newest) session.close('node_overloaded');
   }
 
   #reapIdle(): void {

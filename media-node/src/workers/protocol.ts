@@ -7,6 +7,7 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { type ErrorCode, type ErrorDetails, MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { Config } from '../config.ts';
+import type { LoadSample } from '../rtc/load-guard.ts';
 import type { SessionRegistry } from '../rtc/session-registry.ts';
 
 /** What a worker thread answers. */
@@ -43,7 +44,7 @@ export type FromWorker =
   /** The worker has set up and takes calls. */
   | { type: 'ready' }
   /** Sent every second: the worker's own measurement of its load. */
-  | { type: 'load'; cpu: number; lagP99Ms: number };
+  | ({ type: 'load'; overloaded: boolean } & LoadSample);
 
 /** `workerData` of a worker thread. */
 export interface WorkerInit {

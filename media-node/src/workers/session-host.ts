@@ -17,6 +17,10 @@ export interface WorkerLoad {
   cpu: number;
   /** Event-loop lag p99 of the worker over the last second, ms. */
   lagP99Ms: number;
+  /** Event-loop utilization of the worker over the last second, 0..1. */
+  utilization: number;
+  /** The worker refuses new sessions now (its load guard). */
+  overloaded: boolean;
 }
 
 export interface SessionHost {

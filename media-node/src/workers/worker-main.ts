@@ -72,5 +72,5 @@ process.on('unhandledRejection', onUncaught('unhandled_rejection'));
 registry.start();
 post({ type: 'ready' });
 setInterval(() => {
-  post({ type: 'load', cpu: registry.load.lastCpu, lagP99Ms: registry.load.lastP99Ms });
+  post({ type: 'load', ...registry.load.last, overloaded: registry.load.overloaded });
 }, LOAD_REPORT_MS).unref();

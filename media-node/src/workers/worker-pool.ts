@@ -21,6 +21,7 @@ import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../s
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { LoadSample } from '../rtc/load-guard.ts';
 import { atCapacityError, drainingError, sessionNotFoundError } from '../rtc/session-registry.ts';
 import { EmptySignal } from '../util/empty-signal.ts';
 import {
@@ -33,6 +34,9 @@ import {
 import type { SessionHost, WorkerLoad } from './session-host.ts';
 
 const WORKER_URL = new URL('./worker-main.ts', import.meta.url);
+
+/** A worker's load before its first report. */
+const IDLE = { lagP99Ms: 0, utilization: 0, cpu: 0, overloaded: false } as const;
 
 /** How long a worker may take to load (werift, the native addon) before start fails. */
 const WORKER_START_TIMEOUT_MS = 30_000;
@@ -57,8 +61,8 @@ interface Slot {
   alive: boolean;
   sessions: number;
   rooms: number;
-  cpu: number;
-  lagP99Ms: number;
+  /** The worker's last load report. */
+  load: LoadSample & { overloaded: boolean };
 }
 
 interface SessionEntry {
@@ -179,7 +183,7 @@ export class WorkerPool implements SessionHost {
   }
 
   lagP99Ms(): number {
-    return Math.max(0, ...this.#slots.map((s) => s.lagP99Ms));
+    return Math.max(0, ...this.#slots.map((s) => s.load.lagP99Ms));
   }
 
   workerLoads(): WorkerLoad[] {
@@ -187,8 +191,7 @@ export class WorkerPool implements SessionHost {
       id: s.index,
       sessions: s.sessions,
       rooms: s.rooms,
-      cpu: s.cpu,
-      lagP99Ms: s.lagP99Ms,
+      ...s.load,
     }));
   }
 
@@ -222,12 +225,10 @@ export class WorkerPool implements SessionHost {
       alive: false,
       sessions: 0,
       rooms: 0,
-      cpu: 0,
-      lagP99Ms: 0,
+      load: IDLE,
     };
     slot.worker = worker;
-    slot.cpu = 0;
-    slot.lagP99Ms = 0;
+    slot.load = IDLE;
     this.#slots[index] = slot;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
@@ -275,8 +276,12 @@ export class WorkerPool implements SessionHost {
         if (this.#sessions.get(message.sessionId)?.slot === slot) this.#remove(message.sessionId);
         return;
       case 'load':
-        slot.cpu = message.cpu;
-        slot.lagP99Ms = message.lagP99Ms;
+        slot.load = {
+          lagP99Ms: message.lagP99Ms,
+          utilization: message.utilization,
+          cpu: message.cpu,
+          overloaded: message.overloaded,
+        };
         return;
       case 'ready':
         return;
@@ -319,12 +324,10 @@ export class WorkerPool implements SessionHost {
   }
 
   #leastLoaded(): Slot {
-    const { maxSessions, overloadLagMs } = this.#o.config;
-    const best = leastLoaded(
-      this.#slots.filter((s) => s.alive),
-      maxSessions,
-      overloadLagMs,
-    );
+    const alive = this.#slots
+      .filter((s) => s.alive)
+      .map((slot) => ({ slot, ...slot.load, sessions: slot.sessions }));
+    const best = leastLoaded(alive, this.#o.config.maxSessions)?.slot;
     if (!best) throw workerGoneError();
     return best;
   }
@@ -366,18 +369,16 @@ function workerGoneError(): MediaError {
 }
 
 /**
- * The worker for a new room: the lowest max(session share, CPU), where a worker whose event loop
- * is later than `overloadLagMs` (0 = never) comes after every on-time one; ties go to the lowest
- * index. The share is of `maxSessions` split evenly over the workers.
+ * The worker for a new room: the lowest max(session share, CPU), where a worker that refuses new
+ * sessions now (its load guard: loop busy or late) comes after every other; ties go to the
+ * lowest index. The share is of `maxSessions` split evenly over the workers.
  */
-export function leastLoaded<W extends Pick<WorkerLoad, 'sessions' | 'cpu' | 'lagP99Ms'>>(
+export function leastLoaded<W extends Pick<WorkerLoad, 'sessions' | 'cpu' | 'overloaded'>>(
   workers: readonly W[],
   maxSessions: number,
-  overloadLagMs: number,
 ): W | undefined {
   const perWorkerMax = Math.max(1, maxSessions / Math.max(1, workers.length));
-  const late = (w: W) => overloadLagMs > 0 && w.lagP99Ms > overloadLagMs;
-  const score = (w: W) => Math.max(w.sessions / perWorkerMax, w.cpu) + (late(w) ? 1 : 0);
+  const score = (w: W) => Math.max(w.sessions / perWorkerMax, w.cpu) + (w.overloaded ? 1 : 0);
   let best: W | undefined;
   for (const w of workers) if (best === undefined || score(w) < score(best)) best = w;
   return best;
