@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../shared/signing.ts';
-import { parseMetrics, sampleValue } from '../../test/support/prometheus.ts';
+import { sampleValue } from '../../test/support/prometheus.ts';
 import { TestClient } from './helpers/test-client.ts';
-import { startTestNode, TEST_SECRET, type TestNode } from './helpers/test-node.ts';
-
-const candidate = (i: number) => ({
-  candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${40000 + i} typ host`,
-  sdpMid: '0',
-  sdpMLineIndex: 0,
-});
-
-async function scrape(t: TestNode) {
-  const res = await fetch(`${t.node.url}/metrics`);
-  expect(res.status).toBe(200);
-  return parseMetrics(await res.text());
-}
+import {
+  hostCandidate,
+  scrape,
+  startTestNode,
+  TEST_SECRET,
+  type TestNode,
+} from './helpers/test-node.ts';
 
 describe('internal API: auth, validation and limits', () => {
   let t: TestNode;
@@ -89,11 +83,11 @@ describe('internal API: auth, validation and limits', () => {
       await b.join();
       const path = '/internal/v1/sessions/cand-1/candidates';
       const first = await t.api.request('POST', path, {
-        candidates: Array.from({ length: 30 }, (_, i) => candidate(i)),
+        candidates: Array.from({ length: 30 }, (_, i) => hostCandidate(i)),
       });
       expect(first.status).toBe(204);
       const fill = await t.api.request('POST', path, {
-        candidates: Array.from({ length: 20 }, (_, i) => candidate(30 + i)),
+        candidates: Array.from({ length: 20 }, (_, i) => hostCandidate(30 + i)),
       });
       expect(fill.status).toBe(204);
       // End-of-candidates markers are not candidates.
@@ -101,7 +95,7 @@ describe('internal API: auth, validation and limits', () => {
         (await t.api.request('POST', path, { candidates: [{ candidate: '', sdpMid: '0' }] }))
           .status,
       ).toBe(204);
-      const over = await t.api.request('POST', path, { candidates: [candidate(50)] });
+      const over = await t.api.request('POST', path, { candidates: [hostCandidate(50)] });
       expect(over.status).toBe(429);
       expect(over.json.error).toMatchObject({ code: 'too_many_ice_candidates', limit: 50 });
       expect((await t.api.request('GET', '/internal/v1/sessions/cand-1')).json.iceCandidates).toBe(

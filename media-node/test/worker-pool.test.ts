@@ -5,16 +5,16 @@
  * that dies costing only its own sessions (node_lost events, a replacement worker).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMetrics, sampleValue } from '../../test/support/prometheus.ts';
+import { sampleValue } from '../../test/support/prometheus.ts';
 import { WorkerPool } from '../src/workers/worker-pool.ts';
 import { pump, TestClient } from './helpers/test-client.ts';
-import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts';
-
-async function scrape(t: TestNode) {
-  const res = await fetch(`${t.node.url}/metrics`);
-  expect(res.status).toBe(200);
-  return parseMetrics(await res.text());
-}
+import {
+  eventually,
+  hostCandidate,
+  scrape,
+  startTestNode,
+  type TestNode,
+} from './helpers/test-node.ts';
 
 describe('worker threads', () => {
   let t: TestNode;
@@ -86,13 +86,8 @@ describe('worker threads', () => {
   });
 
   it('returns the workers’ errors unchanged and enforces node-wide limits on the main thread', async () => {
-    const candidate = (i: number) => ({
-      candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${40000 + i} typ host`,
-      sdpMid: '0',
-      sdpMLineIndex: 0,
-    });
     const tooMany = await t.api.request('POST', '/internal/v1/sessions/a1/candidates', {
-      candidates: [candidate(1), candidate(2), candidate(3)],
+      candidates: [hostCandidate(1), hostCandidate(2), hostCandidate(3)],
     });
     expect(tooMany.status).toBe(429);
     expect(tooMany.json.error).toMatchObject({ code: 'too_many_ice_candidates', limit: 2 });

@@ -1,6 +1,8 @@
 /** An in-process media node wired to a fake edge, for tests. */
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { type FakeEdge, startFakeEdge } from '../../../test/support/fake-edge.ts';
+import { type MetricFamily, parseMetrics } from '../../../test/support/prometheus.ts';
 import { createMediaNode, type MediaNode } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type NodeApi, nodeApi } from './node-api.ts';
@@ -56,4 +58,20 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The node's /metrics, parsed (asserting a 200). */
+export async function scrape(t: TestNode): Promise<Map<string, MetricFamily>> {
+  const res = await fetch(`${t.node.url}/metrics`);
+  expect(res.status).toBe(200);
+  return parseMetrics(await res.text());
+}
+
+/** A remote host candidate, distinct per `i`. */
+export function hostCandidate(i: number) {
+  return {
+    candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${40000 + i} typ host`,
+    sdpMid: '0',
+    sdpMLineIndex: 0,
+  };
 }
