@@ -5,8 +5,8 @@ const sample = (utilization: number, lagP99Ms = 10) => ({ utilization, lagP99Ms,
 
 describe('LoadGuard', () => {
   const guards: LoadGuard[] = [];
-  const guard = (lagMs: number, utilization: number) => {
-    const g = new LoadGuard({ lagMs, utilization });
+  const guard = (lagMs: number, utilization: number, sessions = () => 0) => {
+    const g = new LoadGuard({ lagMs, utilization }, sessions);
     guards.push(g);
     return g;
   };
@@ -26,6 +26,28 @@ describe('LoadGuard', () => {
     const off = guard(0, 0);
     off.record(sample(1, 5_000));
     expect(off.overloaded).toBe(false);
+  });
+
+  it('counts the sessions admitted since the window, so that a burst of joins cannot pass on a stale figure', () => {
+    let sessions = 40;
+    const g = guard(400, 0.85, () => sessions);
+    g.record(sample(0.8));
+    expect(g.overloaded).toBe(false);
+    // 40 sessions made 0.8: two more make ~0.84, three more ~0.86.
+    for (let i = 0; i < 2; i++) g.admitted();
+    expect(g.overloaded).toBe(false);
+    g.admitted();
+    expect(g.expectedUtilization).toBeCloseTo(0.86, 2);
+    expect(g.overloaded).toBe(true);
+    // The next window measures them: the count starts again.
+    sessions = 43;
+    g.record(sample(0.8));
+    expect(g.overloaded).toBe(false);
+    // Few sessions: the window's figure is mostly fixed costs, taken as is.
+    sessions = 2;
+    g.record(sample(0.5));
+    for (let i = 0; i < 5; i++) g.admitted();
+    expect(g.expectedUtilization).toBe(0.5);
   });
 
   it(`is saturated after ${SHED_AFTER_WINDOWS} saturated windows in a row, not after a burst`, () => {

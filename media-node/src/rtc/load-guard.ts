@@ -13,7 +13,9 @@
  * its own):
  * - admission: new sessions are refused while the last window's utilization is above
  *   `overloadUtilization` (env `OVERLOAD_UTILIZATION_PCT`, default 85 %) or its lag p99 is
- *   above `overloadLagMs` (env `OVERLOAD_LAG_MS`, default 400 ms); 0 disables either;
+ *   above `overloadLagMs` (env `OVERLOAD_LAG_MS`, default 400 ms); 0 disables either. The
+ *   utilization is the window's scaled by the sessions admitted since (a burst of joins inside
+ *   one window would otherwise all pass on the same stale figure);
  * - shedding: load can still grow after admission (a new publisher in a big room multiplies the
  *   forwarding). After `SHED_AFTER_WINDOWS` windows in a row at `SATURATED_UTILIZATION` or more,
  *   `saturated` turns true and the registry closes its newest sessions with `node_overloaded`
@@ -28,6 +30,8 @@ const WINDOW_MS = 1_000;
 export const SATURATED_UTILIZATION = 0.97;
 /** Saturated windows in a row before shedding (a burst of DTLS handshakes lasts less). */
 export const SHED_AFTER_WINDOWS = 3;
+/** Below this many sessions a window's utilization is mostly fixed costs: not scaled. */
+const MIN_SESSIONS_TO_SCALE = 10;
 
 /** One window's measurements. */
 export interface LoadSample {
@@ -59,9 +63,14 @@ export class LoadGuard {
   #cpuMark = process.threadCpuUsage();
   #wallMark = performance.now();
   #timer: NodeJS.Timeout | undefined;
+  readonly #sessions: () => number;
+  #sessionsAtWindow = 0;
+  #admittedSinceWindow = 0;
 
-  constructor(limits: LoadLimits) {
+  /** `sessions` counts what this guard protects (read at the end of every window). */
+  constructor(limits: LoadLimits, sessions: () => number) {
     this.limits = limits;
+    this.#sessions = sessions;
     this.#histogram = monitorEventLoopDelay({ resolution: 10 });
     this.#histogram.enable();
     this.#timer = setInterval(() => this.record(this.#measure()), WINDOW_MS).unref();
@@ -72,8 +81,20 @@ export class LoadGuard {
     const { lagMs, utilization } = this.limits;
     return (
       (lagMs > 0 && this.last.lagP99Ms > lagMs) ||
-      (utilization > 0 && this.last.utilization > utilization)
+      (utilization > 0 && this.expectedUtilization > utilization)
     );
+  }
+
+  /** The last window's utilization scaled by the sessions admitted since it ended. */
+  get expectedUtilization(): number {
+    const base = this.#sessionsAtWindow;
+    if (base < MIN_SESSIONS_TO_SCALE) return this.last.utilization;
+    return (this.last.utilization * (base + this.#admittedSinceWindow)) / base;
+  }
+
+  /** A session was admitted (counts towards `expectedUtilization` until the next window). */
+  admitted(): void {
+    this.#admittedSinceWindow++;
   }
 
   /** True once the loop has been saturated for `SHED_AFTER_WINDOWS` windows in a row. */
@@ -84,6 +105,8 @@ export class LoadGuard {
   /** Takes one window's measurements (the timer's; tests feed their own). */
   record(sample: LoadSample): void {
     this.last = sample;
+    this.#sessionsAtWindow = this.#sessions();
+    this.#admittedSinceWindow = 0;
     this.saturatedWindows =
       sample.utilization >= SATURATED_UTILIZATION ? this.saturatedWindows + 1 : 0;
     this.onWindow?.();

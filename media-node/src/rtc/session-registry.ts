@@ -83,10 +83,10 @@ export class SessionRegistry implements SessionHost {
   constructor(options: RegistryOptions) {
     this.#o = options;
     this.#peerConfig = nodePeerConfig(options.config.ice);
-    this.load = new LoadGuard({
-      lagMs: options.config.overloadLagMs,
-      utilization: options.config.overloadUtilization,
-    });
+    this.load = new LoadGuard(
+      { lagMs: options.config.overloadLagMs, utilization: options.config.overloadUtilization },
+      () => this.#sessions.size,
+    );
     this.load.onWindow = () => {
       if (this.load.saturated) this.#shed();
     };
@@ -149,7 +149,7 @@ export class SessionRegistry implements SessionHost {
         'capacity_exceeded',
         'node is overloaded (event loop busy or late); try another node',
         {
-          eventLoopUtilization: Math.round(last.utilization * 100) / 100,
+          eventLoopUtilization: Math.round(this.load.expectedUtilization * 100) / 100,
           utilizationLimit: limits.utilization,
           eventLoopLagMs: Math.round(last.lagP99Ms),
           lagLimitMs: limits.lagMs,
@@ -175,6 +175,7 @@ export class SessionRegistry implements SessionHost {
     });
     // Registered before the first await, so concurrent offers see the capacity taken.
     this.#sessions.set(id, session);
+    this.load.admitted();
     let room = this.#rooms.get(req.room);
     if (!room) {
       room = new Room(req.room);
