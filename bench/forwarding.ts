@@ -10,8 +10,18 @@
  * event-loop lag (its own /metrics), RSS. Each forwarding path runs on a fresh node in the same
  * run, stock first as the baseline.
  *
+ * Overload curve (issue 7, "no collapse"): `--node-cpu-quota 0.35` limits the node to 0.35 of a
+ * core with a cgroup (bench/lib/cgroup.ts) so that it saturates below what the harness can
+ * drive; `--past-saturation 1.5,2` then steps on to 1.5x and 2x the sustainable subscriber count.
+ * Refused joins (503 capacity_exceeded) are counted by kind, never as loss; the sessions
+ * admitted before saturation are followed separately (run-mode.ts).
+ *
  *   node bench/forwarding.ts [--paths stock,fast,fast-batch] [--publishers 4] [--steps 10,25,50]
- *                            [--measure-ms 4000] [--cpu-prof] [--no-pin]
+ *                            [--measure-ms 4000] [--warmup-ms 1500] [--ready-timeout-ms 15000]
+ *                            [--node-cpu-quota 0.35] [--node-cpu-period-ms 10]
+ *                            [--past-saturation 1.5,2] [--max-subscribers 400]
+ *                            [--overload-lag-ms 400] [--overload-utilization-pct 85]
+ *                            [--cpu-prof] [--no-pin]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -19,22 +29,42 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { topOfProfile } from './forwarding/profile-top.ts';
-import { type ModeOptions, runMode, type StepRow } from './forwarding/run-mode.ts';
-import { printTable, writeResults } from './lib/results.ts';
+import { type ModeOptions, type ModeResult, runMode, type StepRow } from './forwarding/run-mode.ts';
+import { type CpuQuota, cfsQuotaUs } from './lib/cgroup.ts';
+import { printTable, sourceFingerprint, writeResults } from './lib/results.ts';
+
+/** A forwarding path: the node's environment, and whether the node gets one core or all. */
+interface PathSpec {
+  env: Record<string, string>;
+  /** `all`: the node is not pinned (worker threads); the harness stays on core 1. */
+  cores?: 'one' | 'all';
+  /** Stop after two collapsed steps (> 25 % loss): stock collapses, and past that is noise. */
+  stopAtCollapse?: boolean;
+}
 
 /**
  * Forwarding paths the node offers (`FORWARDER` env) plus variants of the fast path: its SRTP
- * backend (`fast-js`) and its UDP send (`FAST_SEND`, media-node/src/fast/fast-send.ts). `fast`
- * keeps the per-packet dgram send it always measured; `fast-batch` is the node's default (one
- * native sendmmsg call per incoming packet for all subscribers).
+ * backend (`fast-js`), its UDP send (`FAST_SEND`, media-node/src/fast/fast-send.ts) and worker
+ * threads (`WORKERS`). `fast` keeps the per-packet dgram send it always measured; `fast-batch`
+ * is the node's default send (one native sendmmsg call per incoming packet for all subscribers).
+ *
+ * Every path but `fast-workers` sets `WORKERS=0` (sessions on the main thread, as the node did
+ * before it had workers): the node's default is now one worker per core, which on a node pinned
+ * to one core would silently add a thread hop to every row. `fast-workers` is the default fast
+ * path with 2 forwarding worker threads and the node on every core (a node without workers
+ * ignores `WORKERS` and behaves like an unpinned `fast-batch`).
  */
-const PATHS: Record<string, Record<string, string>> = {
-  stock: { FORWARDER: 'stock' },
-  fast: { FORWARDER: 'fast', FAST_SEND: 'dgram' },
-  'fast-batch': { FORWARDER: 'fast', FAST_SEND: 'batch' },
-  'fast-sendmsg': { FORWARDER: 'fast', FAST_SEND: 'sendmsg' },
-  'fast-batch-tick': { FORWARDER: 'fast', FAST_SEND: 'batch', FAST_SEND_FLUSH: 'tick' },
-  'fast-js': { FORWARDER: 'fast', MEDIA_SRTP_BACKEND: 'js' },
+const MAIN = { WORKERS: '0' };
+const PATHS: Record<string, PathSpec> = {
+  stock: { env: { FORWARDER: 'stock', ...MAIN }, stopAtCollapse: true },
+  fast: { env: { FORWARDER: 'fast', FAST_SEND: 'dgram', ...MAIN } },
+  'fast-batch': { env: { FORWARDER: 'fast', FAST_SEND: 'batch', ...MAIN } },
+  'fast-sendmsg': { env: { FORWARDER: 'fast', FAST_SEND: 'sendmsg', ...MAIN } },
+  'fast-batch-tick': {
+    env: { FORWARDER: 'fast', FAST_SEND: 'batch', FAST_SEND_FLUSH: 'tick', ...MAIN },
+  },
+  'fast-js': { env: { FORWARDER: 'fast', MEDIA_SRTP_BACKEND: 'js', ...MAIN } },
+  'fast-workers': { env: { FORWARDER: 'fast', WORKERS: '2' }, cores: 'all' },
 };
 
 export interface ForwardingOptions {
@@ -49,6 +79,16 @@ export interface ForwardingOptions {
   pin: boolean;
   /** Write a `--cpu-prof` profile of the node for the last path and print its top functions. */
   cpuProf: boolean;
+  /** Limit the node to this many cores with a cgroup CFS quota (undefined: no limit). */
+  nodeCpuQuota: number | undefined;
+  /** The quota's CFS period (see bench/lib/cgroup.ts for why it is short). */
+  nodeCpuPeriodMs: number;
+  /** After the listed steps, step on to these multiples of the sustainable count. */
+  pastSaturation: number[];
+  maxSubscribers: number;
+  /** The node's `OVERLOAD_LAG_MS` and `OVERLOAD_UTILIZATION_PCT` (undefined: its defaults). */
+  overloadLagMs: number | undefined;
+  overloadUtilizationPct: number | undefined;
   write: boolean;
   log(line: string): void;
 }
@@ -63,6 +103,12 @@ export const DEFAULTS: ForwardingOptions = {
   joinConcurrency: 6,
   pin: true,
   cpuProf: false,
+  nodeCpuQuota: undefined,
+  nodeCpuPeriodMs: 10,
+  pastSaturation: [],
+  maxSubscribers: 400,
+  overloadLagMs: undefined,
+  overloadUtilizationPct: undefined,
   write: true,
   log: (line) => console.log(line),
 };
@@ -78,58 +124,111 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
   const canPin = o.pin && os.cpus().length >= 2 && hasTaskset();
   if (canPin)
     spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const cpuQuota =
+    o.nodeCpuQuota === undefined
+      ? undefined
+      : { cores: o.nodeCpuQuota, periodUs: Math.round(o.nodeCpuPeriodMs * 1000) };
+  if (cpuQuota) cfsQuotaUs(cpuQuota); // a bad value fails here, before any process starts
   const loadBefore = os.loadavg();
+  const nodeSource = sourceFingerprint('media-node/src');
   const profileDir = fileURLToPath(new URL('./results/profiles/', import.meta.url));
   const rows: StepRow[] = [];
-  const summary: Record<string, unknown> = {};
+  const summary: Record<string, Record<string, unknown>> = {};
   const profiles: Record<string, unknown> = {};
+  const quotas: Record<string, ModeResult['cpuQuota']> = {};
   for (const [i, path] of o.paths.entries()) {
-    const env = PATHS[path];
-    if (!env) throw new Error(`unknown path ${path} (known: ${Object.keys(PATHS).join(', ')})`);
+    const spec = PATHS[path];
+    if (!spec) throw new Error(`unknown path ${path} (known: ${Object.keys(PATHS).join(', ')})`);
     const profile = o.cpuProf && i === o.paths.length - 1;
     if (profile) mkdirSync(profileDir, { recursive: true });
     const mode: ModeOptions = {
       path,
-      env,
+      env: {
+        ...spec.env,
+        ...(o.overloadLagMs === undefined ? {} : { OVERLOAD_LAG_MS: String(o.overloadLagMs) }),
+        ...(o.overloadUtilizationPct === undefined
+          ? {}
+          : { OVERLOAD_UTILIZATION_PCT: String(o.overloadUtilizationPct) }),
+      },
       publishers: o.publishers,
       steps: o.steps,
       warmupMs: o.warmupMs,
       measureMs: o.measureMs,
       readyTimeoutMs: o.readyTimeoutMs,
       joinConcurrency: o.joinConcurrency,
-      nodeCore: canPin ? 0 : undefined,
+      nodeCore: canPin && spec.cores !== 'all' ? 0 : undefined,
+      cpuQuota,
       cpuProfileDir: profile ? profileDir : undefined,
+      stopAtCollapse: spec.stopAtCollapse === true,
+      pastSaturation: o.pastSaturation,
+      maxSubscribers: o.maxSubscribers,
       log: o.log,
     };
     const started = Date.now();
     const result = await runMode(mode);
     rows.push(...result.rows);
-    summary[path] = { ...sustained(result.rows), idleRssMbPerSession: result.idleRssMb };
+    quotas[path] = result.cpuQuota;
+    summary[path] = {
+      ...sustained(result.rows),
+      sustainableUnbroken: result.sustainable.admitted,
+      sustainableStep: result.sustainable.step,
+      ...pastSaturation(result.rows, result.sustainable.admitted),
+      refusals: result.refusals,
+      ...(result.nodeDied ? { nodeDied: result.nodeDied } : {}),
+      idleRssMbPerSession: result.idleRssMb,
+    };
     if (profile) profiles[path] = topOfProfile(profileDir, started, 8);
     o.log(`${path}: done in ${Math.round((Date.now() - started) / 1000)} s`);
   }
-  const base = summary.stock as { pktPerCpuS?: number } | undefined;
-  for (const [path, s] of Object.entries(summary)) {
-    const pk = (s as { pktPerCpuS?: number }).pktPerCpuS;
-    if (base?.pktPerCpuS && pk) (s as Record<string, unknown>).vsStock = pk / base.pktPerCpuS;
-    void path;
+  const base = summary.stock?.pktPerCpuS;
+  for (const s of Object.values(summary)) {
+    if (typeof base === 'number' && typeof s.pktPerCpuS === 'number') {
+      s.vsStock = s.pktPerCpuS / base;
+    }
   }
+  const quotaNote = describeQuota(cpuQuota, Object.values(quotas));
   printTable(
     `Forwarding capacity (${o.publishers} publishers x (50 audio + 50 video pkt/s), node ${
       canPin ? 'pinned to core 0, harness to core 1' : 'NOT pinned'
-    })`,
+    }${o.paths.some((p) => PATHS[p]?.cores === 'all') ? ' (fast-workers: node on all cores)' : ''}, ${quotaNote}${
+      o.overloadLagMs === undefined ? '' : `, OVERLOAD_LAG_MS=${o.overloadLagMs}`
+    }${
+      o.overloadUtilizationPct === undefined
+        ? ''
+        : `, OVERLOAD_UTILIZATION_PCT=${o.overloadUtilizationPct}`
+    }; node source ${nodeSource.sha256})`,
     rows.map(display),
   );
   printTable(
     'Highest step with < 1 % loss, per path',
-    Object.entries(summary).map(([path, s]) => ({ path, ...(s as Record<string, number>) })),
+    Object.entries(summary).map(([path, s]) => ({
+      path,
+      offered: s.subscribers as number,
+      admitted: (s.admitted as number) ?? Number.NaN,
+      forwardedPps: (s.forwardedPps as number) ?? Number.NaN,
+      nodeCpu: (s.nodeCpu as number) ?? Number.NaN,
+      pktPerCpuS: (s.pktPerCpuS as number) ?? Number.NaN,
+      vsStock: (s.vsStock as number) ?? Number.NaN,
+      'sustainable (unbroken)': s.sustainableUnbroken as number,
+      'node died at': (s.nodeDied as { step: number } | undefined)?.step ?? '-',
+    })),
   );
+  const refusalRows = Object.entries(summary).flatMap(([path, s]) =>
+    Object.entries(s.refusals as Record<string, number>).map(([kind, count]) => ({
+      path,
+      refusal: kind,
+      count,
+    })),
+  );
+  if (refusalRows.length > 0) printTable('Refused joins, by reply', refusalRows);
   for (const [path, top] of Object.entries(profiles)) {
     printTable(`CPU profile of the node (${path}), top self time`, top as never);
   }
   if (o.write) {
     const file = writeResults('forwarding', {
       parameters: { ...o, log: undefined, pinned: canPin },
+      nodeCpuQuota: cpuQuota ? { ...cpuQuota, perPath: quotas } : null,
+      nodeSource,
       load: { before: loadBefore, after: os.loadavg() },
       anchors: ANCHORS,
       summary,
@@ -141,6 +240,38 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
   return rows;
 }
 
+/** The table header's words for the node's CPU limit. */
+function describeQuota(quota: CpuQuota | undefined, applied: ModeResult['cpuQuota'][]): string {
+  if (!quota) return 'no CPU quota';
+  const what = `CPU quota ${quota.cores} core (cgroup, ${quota.periodUs / 1000} ms period)`;
+  const failed = applied.find((q) => q && !q.applied);
+  return failed ? `${what} NOT APPLIED: ${failed.reason}` : what;
+}
+
+/**
+ * The first steps offering at least 1.5x and 2x the sustainable count (subscribers admitted at
+ * the last healthy step), and what the sessions admitted by then kept.
+ */
+function pastSaturation(rows: StepRow[], sustainable: number): Record<string, unknown> {
+  if (sustainable === 0) return {};
+  const at = (f: number) => rows.find((r) => r.subscribers >= sustainable * f);
+  const pick = (r: StepRow | undefined) =>
+    r && {
+      offered: r.subscribers,
+      admitted: r.admitted,
+      refused: r.refused,
+      lossPct: r.lossPct,
+      preSatLossPct: r.preSatLossPct,
+      preSatStarved: r.preSatStarved,
+      endedByNode: r.endedByNode,
+    };
+  return {
+    at1_5x: pick(at(1.5)),
+    at2x: pick(at(2)),
+    worstPreSatLossPct: Math.max(...rows.map((r) => r.preSatLossPct)),
+  };
+}
+
 /** The best row with < 1 % loss and every receiver ready, by packets per CPU-second. */
 function sustained(rows: StepRow[]): Record<string, number> {
   const ok = rows.filter((r) => r.lossPct < 1 && r.notReady === 0);
@@ -148,6 +279,7 @@ function sustained(rows: StepRow[]): Record<string, number> {
   if (!best) return { subscribers: 0 };
   return {
     subscribers: best.subscribers,
+    admitted: best.admitted,
     forwardedPps: Math.round(best.forwardedPps),
     nodeCpu: best.nodeCpu,
     pktPerCpuS: Math.round(best.pktPerCpuS),
@@ -158,21 +290,27 @@ function sustained(rows: StepRow[]): Record<string, number> {
 function display(r: StepRow): Record<string, string | number> {
   return {
     path: r.path,
-    subs: r.subscribers,
+    offered: r.subscribers,
+    admitted: r.admitted,
+    refused: r.refused,
+    'pub sent pkt/s': Math.round(r.sentPps),
     'fwd pkt/s': Math.round(r.forwardedPps),
     'node cpu': r.nodeCpu,
+    'throttled %': Number.isNaN(r.throttledPct) ? '-' : Math.round(r.throttledPct),
     'pkt/cpu-s': Math.round(r.pktPerCpuS),
     'loss %': r.lossPct,
+    'first N': r.preSatSessions,
+    'first N loss %': r.preSatLossPct,
+    starved: r.starved,
+    'ended/disc': `${r.endedByNode}/${r.disconnected}`,
+    'pubs down': r.publishersDown,
     'delay p50 ms': r.delayP50Ms,
     'delay p99 ms': r.delayP99Ms,
     'lag p99 ms': r.lagP99Ms,
     'lag max ms': r.lagMaxMs,
     'rss MB': r.nodeRssMb,
     'harness cpu': r.harnessCpu,
-    'send batch': r.sendBatchSize,
-    'send err': r.sendErrors,
     'not ready': r.notReady,
-    refused: r.refused,
   };
 }
 
@@ -188,17 +326,42 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       steps: { type: 'string' },
       'measure-ms': { type: 'string' },
       'warmup-ms': { type: 'string' },
+      'ready-timeout-ms': { type: 'string' },
+      'node-cpu-quota': { type: 'string' },
+      'node-cpu-period-ms': { type: 'string' },
+      'past-saturation': { type: 'string' },
+      'max-subscribers': { type: 'string' },
+      'overload-lag-ms': { type: 'string' },
+      'overload-utilization-pct': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       'no-pin': { type: 'boolean' },
     },
   });
   const list = (s: string | undefined) => s?.split(',').map((v) => v.trim());
+  const num = (name: keyof typeof values) => {
+    const raw = values[name];
+    if (raw === undefined || typeof raw !== 'string') return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number >= 0`);
+    return n;
+  };
   await run({
     ...(values.paths ? { paths: list(values.paths) as string[] } : {}),
     ...(values.publishers ? { publishers: Number(values.publishers) } : {}),
     ...(values.steps ? { steps: (list(values.steps) as string[]).map(Number) } : {}),
     ...(values['measure-ms'] ? { measureMs: Number(values['measure-ms']) } : {}),
     ...(values['warmup-ms'] ? { warmupMs: Number(values['warmup-ms']) } : {}),
+    ...(values['ready-timeout-ms'] ? { readyTimeoutMs: Number(values['ready-timeout-ms']) } : {}),
+    ...(values['node-cpu-quota'] ? { nodeCpuQuota: num('node-cpu-quota') } : {}),
+    ...(values['node-cpu-period-ms'] ? { nodeCpuPeriodMs: num('node-cpu-period-ms') } : {}),
+    ...(values['past-saturation']
+      ? { pastSaturation: (list(values['past-saturation']) as string[]).map(Number) }
+      : {}),
+    ...(values['max-subscribers'] ? { maxSubscribers: num('max-subscribers') } : {}),
+    ...(values['overload-lag-ms'] ? { overloadLagMs: num('overload-lag-ms') } : {}),
+    ...(values['overload-utilization-pct']
+      ? { overloadUtilizationPct: num('overload-utilization-pct') }
+      : {}),
     cpuProf: values['cpu-prof'] === true,
     pin: values['no-pin'] !== true,
   });

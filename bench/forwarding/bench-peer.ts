@@ -27,10 +27,21 @@ export interface PeerTarget {
 export class Refused extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string) {
-    super(`refused: ${status} ${code}`);
+  /** The `retry-after` header (seconds), if the node sent one. */
+  readonly retryAfter: string | undefined;
+  /** The node's measured event-loop lag when it refused (`error.eventLoopLagMs`), if given. */
+  readonly lagMs: number | undefined;
+  constructor(status: number, code: string, retryAfter?: string | null, lagMs?: unknown) {
+    super(`refused: ${status} ${code}${retryAfter ? ` retry-after ${retryAfter}` : ''}`);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter ?? undefined;
+    this.lagMs = typeof lagMs === 'number' ? lagMs : undefined;
+  }
+
+  /** What the refusal looked like, for counting kinds: `503 capacity_exceeded retry-after=2`. */
+  get kind(): string {
+    return `${this.status} ${this.code} retry-after=${this.retryAfter ?? 'none'}`;
   }
 }
 
@@ -39,6 +50,8 @@ export class BenchPeer {
   readonly id: string;
   /** Publisher index (payload byte 0), or undefined for a subscriber. */
   readonly publisher: number | undefined;
+  /** The step (offered subscriber count) at which it was admitted; 0 for publishers. */
+  cohort = 0;
   tap: RtpTap | undefined;
   answerErrors = 0;
   readonly #t: PeerTarget;
@@ -74,7 +87,15 @@ export class BenchPeer {
       echo: false,
       sdp: this.pc.localDescription?.sdp,
     });
-    if (res.status !== 200) throw new Refused(res.status, String(res.json?.error?.code));
+    if (res.status !== 200) {
+      const error = res.json?.error;
+      throw new Refused(
+        res.status,
+        String(error?.code),
+        res.headers.get('retry-after'),
+        error?.eventLoopLagMs,
+      );
+    }
     await this.pc.setRemoteDescription({ type: 'answer', sdp: res.json.sdp });
     await waitForConnected(this.pc, 20_000);
     this.tap = new RtpTap(this.pc, this.#t.tally);

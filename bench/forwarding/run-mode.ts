@@ -1,22 +1,23 @@
 /**
- * One forwarding path ("stock" or "fast") measured over growing subscriber counts on a fresh
- * node: publishers join a room and send at a fixed rate, subscribers are added step by step,
- * and each step measures a fixed window once every receiver gets every stream.
+ * One forwarding path measured over growing subscriber counts on a fresh node (rig.ts):
+ * publishers join a room and send at a fixed rate, subscribers are added step by step, and each
+ * step measures a fixed window once every receiver gets every stream (or the ready timeout).
+ *
+ * Past saturation the node may refuse sessions (503 capacity_exceeded): a step's `subscribers`
+ * is what was offered, `admitted` what the node took. The step is healthy when its admitted
+ * receivers lose < 1 % and every one is ready; `sustainable` is the last step of the unbroken
+ * healthy run from the start, and the sessions admitted up to it (the pre-saturation cohort)
+ * are followed separately in every later step. The overload factors multiply the subscribers
+ * admitted at that step (offered load: what the node refuses is load it shed). A node that dies ends its path with `nodeDied`. With `pastSaturation` factors the curve goes on
+ * to e.g. 1.5x and 2x the sustainable count after the listed steps.
  */
-import { nodeApi } from '../../media-node/test/helpers/node-api.ts';
-import { startFakeEdge } from '../../test/support/fake-edge.ts';
-import { cpuSeconds } from '../lib/proc.ts';
-import { summarize } from '../lib/stats.ts';
-import { BenchPeer, Refused } from './bench-peer.ts';
-import { startNode } from './node-under-test.ts';
-import { nowMs } from './probe-payload.ts';
-import { ReceiveTally } from './rtp-tap.ts';
+import type { CpuQuota } from '../lib/cgroup.ts';
+import { type CohortTally, lossPct, type Rig, startRig } from './rig.ts';
 
-const SECRET = 'bench-forwarding-secret-0123456789';
-/** Publishers tick every 20 ms: 50 audio + 50 video packets per second each. */
-const TICK_MS = 20;
-/** A step past which the node is considered collapsed (the overload curve stops after two). */
+/** A step past which the node is considered collapsed (see `stopAtCollapse`). */
 const COLLAPSE_LOSS = 0.25;
+/** Healthy: less loss than this, in percent. */
+const HEALTHY_LOSS_PCT = 1;
 
 export interface ModeOptions {
   path: string;
@@ -28,29 +29,68 @@ export interface ModeOptions {
   readyTimeoutMs: number;
   joinConcurrency: number;
   nodeCore: number | undefined;
+  cpuQuota: CpuQuota | undefined;
   cpuProfileDir: string | undefined;
+  /** Stop after two steps losing > 25 % (stock, which collapses); else step on regardless. */
+  stopAtCollapse: boolean;
+  /** After the listed steps, add steps at these multiples of the sustainable count. */
+  pastSaturation: number[];
+  /** Never offer more subscribers than this (the harness's own limit). */
+  maxSubscribers: number;
   log(line: string): void;
 }
 
 export interface StepRow {
   path: string;
+  /** Subscribers offered (the step). */
   subscribers: number;
+  /** Subscribers the node admitted so far (connected, kept). */
+  admitted: number;
+  /** Joins refused in this step, and since the start. */
+  refusedStep: number;
   refused: number;
   notReady: number;
   /** Packets the node sent per second (its own counter). */
   forwardedPps: number;
   /** Packets receivers decrypted per second (sent inside the window). */
   deliveredPps: number;
+  /**
+   * Packets the publishers sent per second (nominal 100 each): below nominal, the harness's
+   * timers ran late (e.g. a node on all cores sharing the harness's core).
+   */
+  sentPps: number;
   nodeCpu: number;
+  /** Share of CFS periods in which the quota throttled the node (NaN without a quota). */
+  throttledPct: number;
   pktPerCpuS: number;
+  /** Loss among every admitted receiver (publishers included); refused sessions are not in it. */
   lossPct: number;
+  /** The sustainable step so far, and the loss of the sessions admitted up to it. */
+  preSatStep: number;
+  preSatSessions: number;
+  preSatLossPct: number;
+  preSatStarved: number;
+  /** Receivers with < 50 % of their packets in the window. */
+  starved: number;
+  /** Admitted peers not `connected` any more, and sessions the node reported ended. */
+  disconnected: number;
+  endedByNode: number;
+  /** Publishers whose connection failed or ended (their streams are lost to everyone). */
+  publishersDown: number;
+  states: Record<string, number>;
+  publisherStates: string[];
+  /** Why the node ended the sessions it ended (`connect_timeout: 3`). */
+  endReasons: Record<string, number>;
   delayP50Ms: number;
   delayP99Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  workers: number;
   nodeRssMb: number;
+  heapUsedMb: number;
   harnessCpu: number;
   authFailures: number;
+  joinFailures: number;
   forwarderPaths: string;
   srtpBackend: string;
   /** The node's fast-path UDP send mode (`media_fast_send_mode`). */
@@ -59,157 +99,175 @@ export interface StepRow {
   sendBatchSize: number;
   /** Datagrams the kernel refused in batched sends in the window (EAGAIN, ENOBUFS, ...). */
   sendErrors: number;
+  cohorts: Array<CohortTally & { lossPct: number }>;
+}
+
+export interface ModeResult {
+  rows: StepRow[];
+  idleRssMb: number;
+  /**
+   * The last step of the unbroken healthy run from the start (0: none was healthy) and the
+   * subscribers admitted then: the sustainable load the overload factors multiply.
+   */
+  sustainable: { step: number; admitted: number };
+  refusals: Record<string, number>;
+  cpuQuota: { applied: boolean; cores: number; periodUs: number; reason?: string } | undefined;
+  /** The node process ended during this step (crash or kill): the path stopped there. */
+  nodeDied: { step: number; code: number | null; signal: string | null; error: string } | undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runMode(o: ModeOptions): Promise<{ rows: StepRow[]; idleRssMb: number }> {
-  const edge = await startFakeEdge(SECRET, 1_000);
-  const node = await startNode({
-    core: o.nodeCore,
-    edge,
-    secret: SECRET,
-    env: { HEARTBEAT_INTERVAL_MS: '1000', DRAIN_TIMEOUT_MS: '1000', ...o.env },
-    cpuProfileDir: o.cpuProfileDir,
-  });
-  const tally = new ReceiveTally();
-  const target = { api: nodeApi(node.url, SECRET), edge, room: 'bench', tally };
-  const peers: BenchPeer[] = [];
-  const publishers: BenchPeer[] = [];
-  const sentInWindow: number[] = [];
+export async function runMode(o: ModeOptions): Promise<ModeResult> {
+  const rig = await startRig(o);
+  const limit = rig.node.cpuLimit;
+  const cpuQuota = limit
+    ? {
+        applied: limit.applied,
+        cores: limit.quota.cores,
+        periodUs: limit.quota.periodUs,
+        ...(limit.reason ? { reason: limit.reason } : {}),
+      }
+    : undefined;
+  if (limit && !limit.applied) o.log(`${o.path}: NO CPU quota for the node: ${limit.reason}`);
   const rows: StepRow[] = [];
-  let timer: NodeJS.Timeout | undefined;
   let idleRssMb = Number.NaN;
+  let sustainable = 0;
+  let sustainableAdmitted = 0;
+  let nodeDied: ModeResult['nodeDied'];
+  let step = 0;
   try {
-    const rss0 = node.rssBytes();
-    for (let p = 0; p < o.publishers; p++) {
-      const pub = new BenchPeer(target, `pub-${p}`, p);
-      await pub.join();
-      publishers.push(pub);
-      peers.push(pub);
-      sentInWindow.push(0);
-    }
-    let subs = 0;
+    await rig.addPublishers();
+    const steps = [...o.steps];
     let refused = 0;
     let collapsed = 0;
-    for (const step of o.steps) {
-      const joined = await addSubscribers(step - subs, subs);
-      subs += joined.ok;
+    let healthySoFar = true;
+    let extended = false;
+    for (let i = 0; i < steps.length; i++) {
+      step = steps[i] as number;
+      const admittedBefore = admitted(rig);
+      const joined = await rig.addSubscribers(Math.max(0, step - admittedBefore), step);
       refused += joined.refused;
-      if (!timer) {
+      if (i === 0) {
         // Idle RSS per connected session: the first step's sessions before any media flows.
         await sleep(1_000);
-        idleRssMb = (node.rssBytes() - rss0) / 1024 / 1024 / Math.max(1, peers.length);
-        timer = setInterval(() => {
-          const t = nowMs();
-          const inWindow = t >= tally.windowStartMs && t < tally.windowEndMs;
-          for (const [i, pub] of publishers.entries()) {
-            const n = pub.sendTick(t);
-            if (inWindow) sentInWindow[i] = (sentInWindow[i] ?? 0) + n;
-          }
-        }, TICK_MS);
+        idleRssMb = (rig.node.rssBytes() - rig.rssIdleBytes) / 1024 / 1024 / rig.peers.length;
+        rig.startMedia();
       }
-      const deadline = Date.now() + o.readyTimeoutMs;
-      while (Date.now() < deadline && !peers.every((p) => p.receivesAll(o.publishers))) {
-        await sleep(100);
-      }
-      const notReady = peers.filter((p) => !p.receivesAll(o.publishers)).length;
+      const notReady = await rig.waitReady(o.readyTimeoutMs);
       await sleep(o.warmupMs);
-      const row = await measure(step, refused, notReady);
+      const w = await rig.measure(o.measureMs);
+      const loss = lossPct(w.expected, w.received);
+      // Refusals do not make a step unhealthy: the guard also refuses on join bursts (DTLS
+      // handshakes) while forwarding has room; they are reported in their own column.
+      const healthy = loss < HEALTHY_LOSS_PCT && notReady === 0;
+      if (healthySoFar && healthy) {
+        sustainable = step;
+        sustainableAdmitted = admitted(rig);
+      } else healthySoFar = false;
+      const pre = w.cohorts.filter((c) => c.cohort <= sustainable);
+      const sum = (k: 'sessions' | 'expected' | 'received' | 'starved') =>
+        pre.reduce((a, c) => a + c[k], 0);
+      const a = w.after;
+      const b = w.before;
+      const row: StepRow = {
+        path: o.path,
+        subscribers: step,
+        admitted: admitted(rig),
+        refusedStep: joined.refused,
+        refused,
+        notReady,
+        forwardedPps: w.packetsOut / w.wallS,
+        deliveredPps: w.received / w.wallS,
+        sentPps: w.sent / w.wallS,
+        nodeCpu: w.nodeCpuS / w.wallS,
+        throttledPct:
+          w.throttle && w.throttle.periods > 0
+            ? (w.throttle.throttledPeriods / w.throttle.periods) * 100
+            : Number.NaN,
+        pktPerCpuS: w.nodeCpuS > 0 ? w.packetsOut / w.nodeCpuS : Number.NaN,
+        lossPct: loss,
+        preSatStep: sustainable,
+        preSatSessions: sum('sessions'),
+        preSatLossPct: lossPct(sum('expected'), sum('received')),
+        preSatStarved: sum('starved'),
+        starved: w.cohorts.reduce((n, c) => n + c.starved, 0),
+        disconnected: w.disconnected,
+        endedByNode: w.endedByNode,
+        publishersDown: w.publishersDown,
+        states: w.states,
+        endReasons: w.endReasons,
+        publisherStates: w.publisherStates,
+        delayP50Ms: w.delays.p50,
+        delayP99Ms: w.delays.p99,
+        lagP99Ms: a.lagP99Ms,
+        lagMaxMs: a.lagMaxMs,
+        workers: a.workers,
+        nodeRssMb: w.rssBytes / 1024 / 1024,
+        heapUsedMb: a.heapUsedBytes / 1024 / 1024,
+        harnessCpu: w.harnessCpuS / w.wallS,
+        authFailures: w.authFailures,
+        joinFailures: rig.joinFailures,
+        forwarderPaths: Object.entries(a.forwarderPaths)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(' '),
+        srtpBackend: a.srtpBackend,
+        fastSend: a.fastSend,
+        sendBatchSize:
+          a.sendBatches > b.sendBatches
+            ? Math.round(
+                ((a.sendDatagrams - b.sendDatagrams) / (a.sendBatches - b.sendBatches)) * 10,
+              ) / 10
+            : 0,
+        sendErrors: a.sendErrors - b.sendErrors,
+        cohorts: w.cohorts.map((c) => ({ ...c, lossPct: lossPct(c.expected, c.received) })),
+      };
       rows.push(row);
       o.log(
-        `${o.path} subs=${step} fwd=${Math.round(row.forwardedPps)}/s cpu=${row.nodeCpu.toFixed(2)} ` +
-          `pkt/cpu-s=${Math.round(row.pktPerCpuS)} loss=${row.lossPct.toFixed(2)}% ` +
-          `lagMax=${Math.round(row.lagMaxMs)}ms harness=${row.harnessCpu.toFixed(2)} notReady=${notReady} refused=${refused} ` +
-          `send=${row.fastSend} batch=${row.sendBatchSize} sendErr=${row.sendErrors}`,
+        `${o.path} offered=${step} admitted=${row.admitted} refused=${refused} ` +
+          `fwd=${Math.round(row.forwardedPps)}/s cpu=${row.nodeCpu.toFixed(2)} ` +
+          `throttled=${row.throttledPct.toFixed(0)}% loss=${loss.toFixed(2)}% ` +
+          `preSat(${sustainable})=${row.preSatLossPct.toFixed(2)}% starved=${row.starved} ` +
+          `lagP99=${Math.round(row.lagP99Ms)}ms harness=${row.harnessCpu.toFixed(2)} ` +
+          `notReady=${notReady} ended=${row.endedByNode} disconnected=${row.disconnected} ` +
+          `pubDown=${row.publishersDown} workers=${row.workers} endReasons=${JSON.stringify(row.endReasons)}`,
       );
-      collapsed = row.lossPct > COLLAPSE_LOSS * 100 ? collapsed + 1 : 0;
-      if (collapsed >= 2) break;
-    }
-  } finally {
-    if (timer) clearInterval(timer);
-    await Promise.all(peers.map((p) => p.close()));
-    await node.stop();
-    await edge.close();
-  }
-  return { rows, idleRssMb };
-
-  async function addSubscribers(count: number, from: number) {
-    let ok = 0;
-    let refusedNow = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < count) {
-        const i = from + next++;
-        const sub = new BenchPeer(target, `sub-${i}`);
-        try {
-          await sub.join();
-          peers.push(sub);
-          ok++;
-        } catch (error) {
-          await sub.close();
-          if (error instanceof Refused) refusedNow++;
-          else o.log(`join sub-${i} failed: ${error instanceof Error ? error.message : error}`);
+      collapsed = loss > COLLAPSE_LOSS * 100 ? collapsed + 1 : 0;
+      if (o.stopAtCollapse && collapsed >= 2) break;
+      if (i === steps.length - 1 && !extended && sustainableAdmitted > 0) {
+        extended = true;
+        for (const f of o.pastSaturation) {
+          const next = Math.round(sustainableAdmitted * f);
+          const last = steps[steps.length - 1] as number;
+          if (next > last && next <= o.maxSubscribers) steps.push(next);
         }
       }
-    };
-    await Promise.all(Array.from({ length: o.joinConcurrency }, worker));
-    return { ok, refused: refusedNow };
-  }
-
-  async function measure(step: number, refused: number, notReady: number): Promise<StepRow> {
-    const before = await node.scrape(); // also resets the node's event-loop-lag histogram
-    const cpu0 = node.cpuSeconds();
-    const h0 = cpuSeconds(process.pid);
-    for (const pub of publishers) sentInWindow[publishers.indexOf(pub)] = 0;
-    for (const p of peers) if (p.tap) p.tap.inWindow = 0;
-    const t0 = nowMs();
-    tally.open(t0, t0 + o.measureMs);
-    await sleep(o.measureMs);
-    const wall = (nowMs() - t0) / 1000;
-    const cpu = node.cpuSeconds() - cpu0;
-    const harness = cpuSeconds(process.pid) - h0;
-    const after = await node.scrape();
-    const rss = node.rssBytes();
-    await sleep(500); // packets sent at the end of the window still in flight
-    const total = sentInWindow.reduce((a, b) => a + b, 0);
-    let expected = 0;
-    for (const p of peers) {
-      expected += total - (p.publisher === undefined ? 0 : (sentInWindow[p.publisher] ?? 0));
     }
-    const out = after.packetsOut - before.packetsOut;
-    const delays = summarize(tally.delaysMs);
-    return {
-      path: o.path,
-      subscribers: step,
-      refused,
-      notReady,
-      forwardedPps: out / wall,
-      deliveredPps: tally.received / wall,
-      nodeCpu: cpu / wall,
-      pktPerCpuS: cpu > 0 ? out / cpu : Number.NaN,
-      lossPct: expected > 0 ? Math.max(0, (1 - tally.received / expected) * 100) : Number.NaN,
-      delayP50Ms: delays.p50,
-      delayP99Ms: delays.p99,
-      lagP99Ms: after.lagP99Ms,
-      lagMaxMs: after.lagMaxMs,
-      nodeRssMb: rss / 1024 / 1024,
-      harnessCpu: harness / wall,
-      authFailures: tally.authFailures,
-      forwarderPaths: Object.entries(after.forwarderPaths)
-        .map(([k, v]) => `${k}:${v}`)
-        .join(' '),
-      srtpBackend: after.srtpBackend,
-      fastSend: after.fastSend,
-      sendBatchSize:
-        after.sendBatches > before.sendBatches
-          ? Math.round(
-              ((after.sendDatagrams - before.sendDatagrams) /
-                (after.sendBatches - before.sendBatches)) *
-                10,
-            ) / 10
-          : 0,
-      sendErrors: after.sendErrors - before.sendErrors,
+  } catch (error) {
+    // A node that died is a result (reported, the next path runs); anything else is a bug.
+    await sleep(200);
+    const exit = rig.node.exit();
+    if (!exit) throw error;
+    nodeDied = {
+      step,
+      code: exit.code,
+      signal: exit.signal,
+      error: error instanceof Error ? error.message : String(error),
     };
+    o.log(`${o.path}: the node DIED at step ${step} (code ${exit.code}, signal ${exit.signal})`);
+  } finally {
+    await rig.close();
   }
+  return {
+    rows,
+    idleRssMb,
+    sustainable: { step: sustainable, admitted: sustainableAdmitted },
+    refusals: Object.fromEntries(rig.refusals),
+    cpuQuota,
+    nodeDied,
+  };
+}
+
+function admitted(rig: Rig): number {
+  return rig.peers.filter((p) => p.publisher === undefined).length;
 }

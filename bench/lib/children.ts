@@ -9,11 +9,20 @@ import type { Child } from '../../scripts/stack/child.ts';
 
 const children = new Set<Child>();
 const dirs = new Set<string>();
+const exitHooks = new Set<() => void>();
 let installed = false;
 
 function killAll(): void {
   for (const child of children) child.signal('SIGKILL');
   children.clear();
+  for (const hook of exitHooks) {
+    try {
+      hook();
+    } catch (error) {
+      console.error(`cleanup failed: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+  exitHooks.clear();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs.clear();
 }
@@ -48,6 +57,17 @@ export function ownDir(dir: string): string {
   install();
   dirs.add(dir);
   return dir;
+}
+
+/**
+ * Runs `hook` (synchronous) when the process exits however it ends, Ctrl-C and SIGTERM included,
+ * for resources that are not a `Child`: a node spawned directly, a cgroup. Returns the function
+ * that unregisters it (call it once the resource is released normally).
+ */
+export function atExit(hook: () => void): () => void {
+  install();
+  exitHooks.add(hook);
+  return () => exitHooks.delete(hook);
 }
 
 /** Registers every child of a stack as it is spawned (for `startStack`'s `onChild`). */

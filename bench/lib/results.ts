@@ -1,5 +1,6 @@
 /** Writes a benchmark's results as JSON under bench/results/, with the machine and versions. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +27,31 @@ export function machineInfo(): Record<string, unknown> {
     node: process.version,
     versions: { werift: version('werift'), wrangler: version('wrangler'), hono: version('hono') },
   };
+}
+
+/**
+ * Which version of a source tree a run measured: a hash of every `.ts` file under `dir`
+ * (relative to the repository root) and the newest modification time. The code under test may
+ * change between runs (a shared working tree); this tells runs apart without git.
+ */
+export function sourceFingerprint(dir: string): { dir: string; sha256: string; newest: string } {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(`${ROOT}${d}`, { withFileTypes: true })) {
+      const rel = `${d}/${e.name}`;
+      if (e.isDirectory()) walk(rel);
+      else if (e.name.endsWith('.ts')) files.push(rel);
+    }
+  };
+  walk(dir);
+  files.sort();
+  const hash = createHash('sha256');
+  let newest = 0;
+  for (const f of files) {
+    hash.update(f).update(readFileSync(`${ROOT}${f}`));
+    newest = Math.max(newest, statSync(`${ROOT}${f}`).mtimeMs);
+  }
+  return { dir, sha256: hash.digest('hex').slice(0, 16), newest: new Date(newest).toISOString() };
 }
 
 /** Writes `bench/results/<name>-<timestamp>.json` and `<name>-latest.json`; returns the path. */

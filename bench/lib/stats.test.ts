@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quantile, ratio, summarize } from './stats.ts';
+import { quantile, ratio, slope, summarize } from './stats.ts';
 
 describe('benchmark stats', () => {
   it('uses nearest-rank quantiles', () => {
@@ -26,5 +26,13 @@ describe('benchmark stats', () => {
   it('computes ratios that survive zero and NaN baselines', () => {
     expect(ratio(300, 100)).toBe(3);
     expect(ratio(1, 0)).toBeNaN();
+  });
+
+  it('fits a least-squares slope', () => {
+    expect(slope([0, 1, 2, 3], [10, 12, 14, 16])).toBeCloseTo(2);
+    // Noise around a flat line: slope near zero, sign of the residue only.
+    expect(slope([2, 2.5, 3, 3.5, 4], [100, 101, 99, 101, 99])).toBeCloseTo(-0.4);
+    expect(slope([5], [1])).toBeNaN();
+    expect(slope([3, 3], [1, 2])).toBeNaN();
   });
 });

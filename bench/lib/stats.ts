@@ -36,3 +36,28 @@ export function ratio(value: number, baseline: number): number {
   if (!Number.isFinite(value) || !Number.isFinite(baseline) || baseline === 0) return Number.NaN;
   return Math.round((value / baseline) * 100) / 100;
 }
+
+/**
+ * Least-squares slope of `ys` over `xs` (units of y per unit of x); NaN with fewer than two
+ * distinct x. Used for memory growth over a soak (MB per minute).
+ */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return Number.NaN;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i] as number;
+    my += ys[i] as number;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (xs[i] as number) - mx;
+    sxy += dx * ((ys[i] as number) - my);
+    sxx += dx * dx;
+  }
+  return sxx === 0 ? Number.NaN : sxy / sxx;
+}
