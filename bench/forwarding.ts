@@ -16,7 +16,13 @@
  * Refused joins (503 capacity_exceeded) are counted by kind, never as loss; the sessions
  * admitted before saturation are followed separately (run-mode.ts).
  *
- *   node bench/forwarding.ts [--paths stock,fast,fast-batch] [--publishers 4] [--steps 10,25,50]
+ * Several rooms (`--rooms 2`): each room has its own `--publishers`, subscribers are spread
+ * round-robin over the rooms and each receives only its room's streams. The node pins a room to
+ * one worker thread, so this is what lets `fast-2w` (2 workers on cores 0,1 with twice the quota)
+ * be compared with `fast-1w` (1 worker on core 0): more cores, more subscribers.
+ *
+ *   node bench/forwarding.ts [--paths stock,fast,fast-batch] [--publishers 4] [--rooms 1]
+ *                            [--steps 10,25,50]
  *                            [--measure-ms 4000] [--warmup-ms 1500] [--ready-timeout-ms 15000]
  *                            [--node-cpu-quota 0.35] [--node-cpu-period-ms 10]
  *                            [--past-saturation 1.5,2] [--max-subscribers 400]
@@ -36,8 +42,13 @@ import { printTable, sourceFingerprint, writeResults } from './lib/results.ts';
 /** A forwarding path: the node's environment, and whether the node gets one core or all. */
 interface PathSpec {
   env: Record<string, string>;
-  /** `all`: the node is not pinned (worker threads); the harness stays on core 1. */
-  cores?: 'one' | 'all';
+  /**
+   * The node's cores: `taskset -c` list (`0`, `0,1`), or `all`: not pinned. The harness stays on
+   * core 1 in every case. Default `0`.
+   */
+  cores?: string;
+  /** Multiplies `--node-cpu-quota` for this path (the quota is total across its cores). */
+  quotaScale?: number;
   /** Stop after two collapsed steps (> 25 % loss): stock collapses, and past that is noise. */
   stopAtCollapse?: boolean;
 }
@@ -65,11 +76,31 @@ const PATHS: Record<string, PathSpec> = {
   },
   'fast-js': { env: { FORWARDER: 'fast', MEDIA_SRTP_BACKEND: 'js', ...MAIN } },
   'fast-workers': { env: { FORWARDER: 'fast', WORKERS: '2' }, cores: 'all' },
+  // Scaling pair (run with --rooms 2 and a quota): one worker on one core against two workers on
+  // two cores with twice the quota, so each worker gets the same CPU budget.
+  'fast-1w': { env: { FORWARDER: 'fast', WORKERS: '1' }, cores: '0' },
+  'fast-2w': { env: { FORWARDER: 'fast', WORKERS: '2' }, cores: '0,1', quotaScale: 2 },
+  // The same pair with per-packet dgram sends instead of the native batched send.
+  'fast-1w-dgram': { env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '1' }, cores: '0' },
+  'fast-2w-dgram': {
+    env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '2' },
+    cores: '0,1',
+    quotaScale: 2,
+  },
 };
+
+/** The node's `taskset -c` list for a path, or undefined when it is not pinned. */
+function nodeCores(spec: PathSpec, canPin: boolean): string | undefined {
+  const cores = spec.cores ?? '0';
+  return canPin && cores !== 'all' ? cores : undefined;
+}
 
 export interface ForwardingOptions {
   paths: string[];
+  /** Publishers per room. */
   publishers: number;
+  /** Rooms, each with `publishers` publishers; subscribers round-robin over them. */
+  rooms: number;
   steps: number[];
   warmupMs: number;
   measureMs: number;
@@ -96,6 +127,7 @@ export interface ForwardingOptions {
 export const DEFAULTS: ForwardingOptions = {
   paths: ['stock', 'fast', 'fast-batch'],
   publishers: 4,
+  rooms: 1,
   steps: [10, 50, 100, 150, 200, 250],
   warmupMs: 1_500,
   measureMs: 3_000,
@@ -128,7 +160,15 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
     o.nodeCpuQuota === undefined
       ? undefined
       : { cores: o.nodeCpuQuota, periodUs: Math.round(o.nodeCpuPeriodMs * 1000) };
-  if (cpuQuota) cfsQuotaUs(cpuQuota); // a bad value fails here, before any process starts
+  if (!Number.isInteger(o.rooms) || o.rooms < 1) throw new Error('--rooms must be an integer >= 1');
+  const quotaFor = (spec: PathSpec): CpuQuota | undefined =>
+    cpuQuota && { ...cpuQuota, cores: cpuQuota.cores * (spec.quotaScale ?? 1) };
+  // A bad value fails here, before any process starts.
+  for (const path of o.paths) {
+    const spec = PATHS[path];
+    const q = spec && quotaFor(spec);
+    if (q) cfsQuotaUs(q);
+  }
   const loadBefore = os.loadavg();
   const nodeSource = sourceFingerprint('media-node/src');
   const profileDir = fileURLToPath(new URL('./results/profiles/', import.meta.url));
@@ -151,13 +191,14 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
           : { OVERLOAD_UTILIZATION_PCT: String(o.overloadUtilizationPct) }),
       },
       publishers: o.publishers,
+      rooms: o.rooms,
       steps: o.steps,
       warmupMs: o.warmupMs,
       measureMs: o.measureMs,
       readyTimeoutMs: o.readyTimeoutMs,
       joinConcurrency: o.joinConcurrency,
-      nodeCore: canPin && spec.cores !== 'all' ? 0 : undefined,
-      cpuQuota,
+      nodeCore: nodeCores(spec, canPin),
+      cpuQuota: quotaFor(spec),
       cpuProfileDir: profile ? profileDir : undefined,
       stopAtCollapse: spec.stopAtCollapse === true,
       pastSaturation: o.pastSaturation,
@@ -188,9 +229,9 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
   }
   const quotaNote = describeQuota(cpuQuota, Object.values(quotas));
   printTable(
-    `Forwarding capacity (${o.publishers} publishers x (50 audio + 50 video pkt/s), node ${
+    `Forwarding capacity (${o.rooms > 1 ? `${o.rooms} rooms x ` : ''}${o.publishers} publishers x (50 audio + 50 video pkt/s), node ${
       canPin ? 'pinned to core 0, harness to core 1' : 'NOT pinned'
-    }${o.paths.some((p) => PATHS[p]?.cores === 'all') ? ' (fast-workers: node on all cores)' : ''}, ${quotaNote}${
+    }${pathNotes(o.paths, canPin)}, ${quotaNote}${
       o.overloadLagMs === undefined ? '' : `, OVERLOAD_LAG_MS=${o.overloadLagMs}`
     }${
       o.overloadUtilizationPct === undefined
@@ -240,10 +281,27 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
   return rows;
 }
 
+/** Paths whose node cores or quota differ from the default (`fast-2w: node on cores 0,1, quota x2`). */
+function pathNotes(paths: string[], canPin: boolean): string {
+  const notes = paths.flatMap((p) => {
+    const spec = PATHS[p];
+    if (!spec || (spec.cores ?? '0') === '0' || !canPin) {
+      return spec?.quotaScale ? [`${p}: quota x${spec.quotaScale}`] : [];
+    }
+    const cores = nodeCores(spec, canPin);
+    return [
+      `${p}: node on ${cores === undefined ? 'all cores' : `cores ${cores}`}${
+        spec.quotaScale ? `, quota x${spec.quotaScale}` : ''
+      }`,
+    ];
+  });
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
+
 /** The table header's words for the node's CPU limit. */
 function describeQuota(quota: CpuQuota | undefined, applied: ModeResult['cpuQuota'][]): string {
   if (!quota) return 'no CPU quota';
-  const what = `CPU quota ${quota.cores} core (cgroup, ${quota.periodUs / 1000} ms period)`;
+  const what = `CPU quota ${quota.cores} core per path (cgroup, ${quota.periodUs / 1000} ms period)`;
   const failed = applied.find((q) => q && !q.applied);
   return failed ? `${what} NOT APPLIED: ${failed.reason}` : what;
 }
@@ -299,15 +357,22 @@ function display(r: StepRow): Record<string, string | number> {
     'throttled %': Number.isNaN(r.throttledPct) ? '-' : Math.round(r.throttledPct),
     'pkt/cpu-s': Math.round(r.pktPerCpuS),
     'loss %': r.lossPct,
+    'missing %': r.missingPct,
+    'over-delivered': r.overDelivered,
     'first N': r.preSatSessions,
     'first N loss %': r.preSatLossPct,
     starved: r.starved,
     'ended/disc': `${r.endedByNode}/${r.disconnected}`,
+    shed: r.endReasons.node_overloaded ?? 0,
     'pubs down': r.publishersDown,
     'delay p50 ms': r.delayP50Ms,
     'delay p99 ms': r.delayP99Ms,
     'lag p99 ms': r.lagP99Ms,
     'lag max ms': r.lagMaxMs,
+    'worker sessions': r.workerSessions || '-',
+    'worker lag p99 ms': r.workerLagP99Ms || '-',
+    'worker cpu': r.workerCpu || '-',
+    'room loss %': r.roomLoss,
     'rss MB': r.nodeRssMb,
     'harness cpu': r.harnessCpu,
     'not ready': r.notReady,
@@ -323,6 +388,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     options: {
       paths: { type: 'string' },
       publishers: { type: 'string' },
+      rooms: { type: 'string' },
       steps: { type: 'string' },
       'measure-ms': { type: 'string' },
       'warmup-ms': { type: 'string' },
@@ -348,6 +414,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   await run({
     ...(values.paths ? { paths: list(values.paths) as string[] } : {}),
     ...(values.publishers ? { publishers: Number(values.publishers) } : {}),
+    ...(values.rooms ? { rooms: Number(values.rooms) } : {}),
     ...(values.steps ? { steps: (list(values.steps) as string[]).map(Number) } : {}),
     ...(values['measure-ms'] ? { measureMs: Number(values['measure-ms']) } : {}),
     ...(values['warmup-ms'] ? { warmupMs: Number(values['warmup-ms']) } : {}),

@@ -117,11 +117,11 @@ export class BenchPeer {
     return 2;
   }
 
-  /** True once every expected (publisher, kind) stream has arrived at least once. */
-  receivesAll(publishers: number): boolean {
+  /** True once every expected (publisher, kind) stream of `publishers` has arrived at least once. */
+  receivesAll(publishers: readonly number[]): boolean {
     const seen = this.tap?.seen;
     if (!seen) return false;
-    for (let p = 0; p < publishers; p++) {
+    for (const p of publishers) {
       if (p === this.publisher) continue;
       if (!seen.has(p * 2 + KIND_AUDIO) || !seen.has(p * 2 + KIND_VIDEO)) return false;
     }

@@ -26,10 +26,16 @@ describe('node scrape', () => {
         ...BASE,
         'media_worker_event_loop_lag_p99_seconds{node_id="n",worker="0"} 0.004',
         'media_worker_event_loop_lag_p99_seconds{node_id="n",worker="1"} 0.3',
+        'media_worker_sessions{node_id="n",worker="0"} 152',
+        'media_worker_sessions{node_id="n",worker="1"} 151',
+        'media_worker_cpu_ratio{node_id="n",worker="1"} 0.25',
       ].join('\n'),
     );
     expect(s.workers).toBe(2);
     expect(s.lagP99Ms).toBeCloseTo(300);
     expect(s.mainLagP99Ms).toBeCloseTo(25);
+    expect(s.workerLagP99Ms).toEqual({ '0': 4, '1': 300 });
+    expect(s.workerSessions).toEqual({ '0': 152, '1': 151 });
+    expect(s.workerCpu).toEqual({ '1': 0.25 });
   });
 });

@@ -45,6 +45,10 @@ export interface NodeScrape {
   mainLagP99Ms: number;
   /** Number of per-worker lag gauges seen (0 = no workers exported). */
   workers: number;
+  /** Per worker (`worker` label): lag p99 ms, sessions, busy fraction of its core. */
+  workerLagP99Ms: Record<string, number>;
+  workerSessions: Record<string, number>;
+  workerCpu: Record<string, number>;
   lagMaxMs: number;
   /** `nodejs_heap_size_used_bytes` (main thread's V8 heap, no forced GC). */
   heapUsedBytes: number;
@@ -63,7 +67,8 @@ export interface NodeScrape {
 let started = 0;
 
 export async function startNode(opts: {
-  core: number | undefined;
+  /** `taskset -c` CPU list (`0`, `0,1`); undefined: not pinned. */
+  core: number | string | undefined;
   edge: FakeEdge;
   secret: string;
   env: Record<string, string>;
@@ -179,6 +184,9 @@ export function parseScrape(text: string): NodeScrape {
     lagP99Ms: Number.NaN,
     mainLagP99Ms: Number.NaN,
     workers: 0,
+    workerLagP99Ms: {},
+    workerSessions: {},
+    workerCpu: {},
     lagMaxMs: Number.NaN,
     heapUsedBytes: Number.NaN,
     externalBytes: Number.NaN,
@@ -195,13 +203,17 @@ export function parseScrape(text: string): NodeScrape {
     if (!m) continue;
     const [, name, labels = '', raw] = m;
     const value = Number(raw);
+    const worker = /worker="([^"]+)"/.exec(labels)?.[1] ?? '?';
     if (name === 'media_rtp_packets_total' && labels.includes('direction="out"')) {
       out.packetsOut = value;
     } else if (name === 'nodejs_eventloop_lag_p99_seconds') out.mainLagP99Ms = value * 1000;
     else if (name === 'media_worker_event_loop_lag_p99_seconds') {
       out.workers++;
+      out.workerLagP99Ms[worker] = value * 1000;
       out.lagP99Ms = Math.max(Number.isNaN(out.lagP99Ms) ? 0 : out.lagP99Ms, value * 1000);
-    } else if (name === 'nodejs_eventloop_lag_max_seconds') out.lagMaxMs = value * 1000;
+    } else if (name === 'media_worker_sessions') out.workerSessions[worker] = value;
+    else if (name === 'media_worker_cpu_ratio') out.workerCpu[worker] = value;
+    else if (name === 'nodejs_eventloop_lag_max_seconds') out.lagMaxMs = value * 1000;
     else if (name === 'nodejs_heap_size_used_bytes') out.heapUsedBytes = value;
     else if (name === 'nodejs_external_memory_bytes') out.externalBytes = value;
     else if (name === 'media_forwarder_subscribers') {

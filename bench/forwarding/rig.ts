@@ -3,6 +3,9 @@
  * at a fixed rate into one room and receive-only subscribers, plus measurement windows. Shared by
  * the capacity curve (run-mode.ts) and the steady-load soak (bench/soak.ts).
  *
+ * With `rooms` > 1 every room has its own `publishers` publishers and subscribers are spread
+ * round-robin over the rooms (rooms.ts); a receiver expects only its own room's streams.
+ *
  * A window counts what was sent inside it and what every admitted receiver decrypted of that,
  * per cohort (the step a session was admitted at), so that the loss of the sessions admitted
  * before saturation can be told apart from the loss of the newest ones. Refused sessions are
@@ -16,6 +19,7 @@ import { type Summary, summarize } from '../lib/stats.ts';
 import { BenchPeer, Refused } from './bench-peer.ts';
 import { type NodeScrape, type NodeUnderTest, startNode } from './node-under-test.ts';
 import { nowMs } from './probe-payload.ts';
+import { expectedPackets, publishersOf, roomName, roomOfSubscriber } from './rooms.ts';
 import { ReceiveTally } from './rtp-tap.ts';
 
 const SECRET = 'bench-forwarding-secret-0123456789';
@@ -28,9 +32,13 @@ const STARVED_SHARE = 0.5;
 
 export interface RigOptions {
   env: Record<string, string>;
+  /** Publishers per room. */
   publishers: number;
+  /** Rooms (default 1), each with `publishers` publishers. */
+  rooms?: number;
   joinConcurrency: number;
-  nodeCore: number | undefined;
+  /** `taskset -c` CPU list for the node (`0`, `0,1`); undefined: not pinned. */
+  nodeCore: number | string | undefined;
   cpuQuota: CpuQuota | undefined;
   cpuProfileDir: string | undefined;
   log(line: string): void;
@@ -47,6 +55,14 @@ export interface CohortTally {
   starved: number;
 }
 
+/** Receivers of one room over one window. */
+export interface RoomTally {
+  room: number;
+  sessions: number;
+  expected: number;
+  received: number;
+}
+
 export interface WindowResult {
   wallS: number;
   nodeCpuS: number;
@@ -58,6 +74,21 @@ export interface WindowResult {
   expected: number;
   received: number;
   cohorts: CohortTally[];
+  rooms: RoomTally[];
+  /**
+   * Packets receivers got beyond what they should (duplicates or another room's streams), summed
+   * over receivers; the loss figures net these against missing packets, so they are reported.
+   */
+  overDelivered: number;
+  /** Receivers that have ever received a stream of a publisher outside their room. */
+  crossRoom: number;
+  /**
+   * Packets receivers are missing, per (receiver, publisher) stream: unlike `expected - received`
+   * extra packets on one stream (duplicates) cannot hide missing ones on another.
+   */
+  missing: number;
+  /** Per publisher: packets its room's receivers should have got of it, and got. */
+  byPublisher: Array<{ publisher: number; room: number; expected: number; received: number }>;
   delays: Summary;
   authFailures: number;
   before: NodeScrape;
@@ -116,10 +147,22 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     throw error;
   }
   const tally = new ReceiveTally();
-  const target = { api: nodeApi(node.url, SECRET), edge, room: 'bench', tally };
+  const rooms = o.rooms ?? 1;
+  const api = nodeApi(node.url, SECRET);
+  const targets = Array.from({ length: rooms }, (_, r) => ({
+    api,
+    edge,
+    room: roomName(r),
+    tally,
+  }));
   const peers: BenchPeer[] = [];
   const publishers: BenchPeer[] = [];
+  /** Per global publisher index: packets sent in the window, and its room. */
   const sent: number[] = [];
+  const publisherRoom: number[] = [];
+  const roomOf = new Map<BenchPeer, number>();
+  const streamsOf = Array.from({ length: rooms }, (_, r) => publishersOf(r, o.publishers));
+  const receivesAll = (p: BenchPeer) => p.receivesAll(streamsOf[roomOf.get(p) ?? 0] ?? []);
   const refusals = new Map<string, number>();
   /** Sessions the node ended, with its reason (`connect_timeout`, `ice_failed`, ...). */
   const ended = new Map<string, string>();
@@ -140,12 +183,16 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     rssIdleBytes: node.rssBytes(),
     joinFailures: 0,
     async addPublishers() {
-      for (let p = 0; p < o.publishers; p++) {
-        const pub = new BenchPeer(target, `pub-${p}`, p);
-        await pub.join();
-        publishers.push(pub);
-        peers.push(pub);
-        sent.push(0);
+      for (let r = 0; r < rooms; r++) {
+        for (const g of publishersOf(r, o.publishers)) {
+          const pub = new BenchPeer(targets[r] as (typeof targets)[number], `pub-${g}`, g);
+          await pub.join();
+          publishers.push(pub);
+          peers.push(pub);
+          roomOf.set(pub, r);
+          sent[g] = 0;
+          publisherRoom[g] = r;
+        }
       }
     },
     async addSubscribers(count, cohort) {
@@ -156,10 +203,12 @@ export async function startRig(o: RigOptions): Promise<Rig> {
         while (next < count) {
           next++;
           const i = subIds++;
-          const sub = new BenchPeer(target, `sub-${i}`);
+          const r = roomOfSubscriber(i, rooms);
+          const sub = new BenchPeer(targets[r] as (typeof targets)[number], `sub-${i}`);
           try {
             await sub.join();
             sub.cohort = cohort;
+            roomOf.set(sub, r);
             peers.push(sub);
             ok++;
           } catch (error) {
@@ -182,18 +231,19 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       timer = setInterval(() => {
         const t = nowMs();
         const inWindow = t >= tally.windowStartMs && t < tally.windowEndMs;
-        for (const [i, pub] of publishers.entries()) {
+        for (const pub of publishers) {
           const n = pub.sendTick(t);
-          if (inWindow) sent[i] = (sent[i] ?? 0) + n;
+          const g = pub.publisher as number;
+          if (inWindow) sent[g] = (sent[g] ?? 0) + n;
         }
       }, TICK_MS);
     },
     async waitReady(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline && !peers.every((p) => p.receivesAll(o.publishers))) {
+      while (Date.now() < deadline && !peers.every(receivesAll)) {
         await sleep(100);
       }
-      return peers.filter((p) => !p.receivesAll(o.publishers)).length;
+      return peers.filter((p) => !receivesAll(p)).length;
     },
     async measure(ms) {
       const before = await node.scrape(); // also resets the node's event-loop-lag histogram
@@ -201,7 +251,12 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       const cpu0 = node.cpuSeconds();
       const h0 = cpuSeconds(process.pid);
       sent.fill(0);
-      for (const p of peers) if (p.tap) p.tap.inWindow = 0;
+      for (const p of peers) {
+        if (p.tap) {
+          p.tap.inWindow = 0;
+          p.tap.inWindowBy.length = 0;
+        }
+      }
       const t0 = nowMs();
       tally.open(t0, t0 + ms);
       await sleep(ms);
@@ -214,11 +269,37 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       await sleep(DRAIN_MS);
       const total = sent.reduce((a, b) => a + b, 0);
       const byCohort = new Map<number, CohortTally>();
+      const byRoom = new Map<number, RoomTally>();
       let expected = 0;
+      let overDelivered = 0;
+      let crossRoom = 0;
+      let missing = 0;
+      const byPublisher = sent.map((_, g) => ({
+        publisher: g,
+        room: publisherRoom[g] ?? 0,
+        expected: 0,
+        received: 0,
+      }));
       for (const p of peers) {
-        const want = total - (p.publisher === undefined ? 0 : (sent[p.publisher] ?? 0));
+        const room = roomOf.get(p) ?? 0;
+        for (const b of byPublisher) {
+          if (b.room !== room || b.publisher === p.publisher) continue;
+          const wantOf = sent[b.publisher] ?? 0;
+          const gotOf = p.tap?.inWindowBy[b.publisher] ?? 0;
+          b.expected += wantOf;
+          b.received += gotOf;
+          missing += Math.max(0, wantOf - gotOf);
+        }
+        const want = expectedPackets(sent, publisherRoom, room, p.publisher);
         const got = p.tap?.inWindow ?? 0;
         expected += want;
+        overDelivered += Math.max(0, got - want);
+        if ([...(p.tap?.seen ?? [])].some((k) => publisherRoom[k >> 1] !== room)) crossRoom++;
+        const rt = byRoom.get(room) ?? { room, sessions: 0, expected: 0, received: 0 };
+        rt.sessions++;
+        rt.expected += want;
+        rt.received += got;
+        byRoom.set(room, rt);
         const c = byCohort.get(p.cohort) ?? {
           cohort: p.cohort,
           sessions: 0,
@@ -241,6 +322,11 @@ export async function startRig(o: RigOptions): Promise<Rig> {
         expected,
         received: tally.received,
         cohorts: [...byCohort.values()].sort((a, b) => a.cohort - b.cohort),
+        rooms: [...byRoom.values()].sort((a, b) => a.room - b.room),
+        overDelivered,
+        crossRoom,
+        byPublisher,
+        missing,
         delays: summarize(tally.delaysMs),
         authFailures: tally.authFailures,
         before,

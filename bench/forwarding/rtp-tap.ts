@@ -58,6 +58,8 @@ interface DtlsLike {
 export class RtpTap {
   readonly seen = new Set<number>();
   inWindow = 0;
+  /** In-window packets per publisher index (reset with `inWindow`). */
+  readonly inWindowBy: number[] = [];
   authFailures = 0;
 
   /** Installs the tap on a connected peer; throws when werift's internals are not as expected. */
@@ -92,7 +94,10 @@ export class RtpTap {
         const probe = h ? readProbe(plain, h, n) : undefined;
         if (!probe) return;
         this.seen.add(probe.publisher * 2 + probe.kind);
-        if (tally.record(probe.sentAtMs, nowMs())) this.inWindow++;
+        if (tally.record(probe.sentAtMs, nowMs())) {
+          this.inWindow++;
+          this.inWindowBy[probe.publisher] = (this.inWindowBy[probe.publisher] ?? 0) + 1;
+        }
       },
     };
   }

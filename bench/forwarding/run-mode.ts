@@ -22,13 +22,17 @@ const HEALTHY_LOSS_PCT = 1;
 export interface ModeOptions {
   path: string;
   env: Record<string, string>;
+  /** Publishers per room. */
   publishers: number;
+  /** Rooms, each with `publishers` publishers; subscribers round-robin over them. */
+  rooms: number;
   steps: number[];
   warmupMs: number;
   measureMs: number;
   readyTimeoutMs: number;
   joinConcurrency: number;
-  nodeCore: number | undefined;
+  /** `taskset -c` CPU list for the node (`0`, `0,1`); undefined: not pinned. */
+  nodeCore: number | string | undefined;
   cpuQuota: CpuQuota | undefined;
   cpuProfileDir: string | undefined;
   /** Stop after two steps losing > 25 % (stock, which collapses); else step on regardless. */
@@ -86,6 +90,21 @@ export interface StepRow {
   lagP99Ms: number;
   lagMaxMs: number;
   workers: number;
+  /** Per worker thread (`0:152 1:151`): sessions, lag p99 ms, busy share of a core. */
+  workerSessions: string;
+  workerLagP99Ms: string;
+  workerCpu: string;
+  /** Loss per room (`0:0.00 1:0.12`, percent), each against what its receivers should get. */
+  roomLoss: string;
+  /** Per room: expected and received packets in the window. */
+  rooms: Array<{ room: number; sessions: number; expected: number; received: number }>;
+  /** Packets beyond what receivers should get, and receivers that saw another room's stream. */
+  overDelivered: number;
+  crossRoom: number;
+  /** Missing packets per (receiver, publisher) stream, in percent of expected (no netting). */
+  missingPct: number;
+  /** Per publisher: expected and received over its room's receivers. */
+  byPublisher: Array<{ publisher: number; room: number; expected: number; received: number }>;
   nodeRssMb: number;
   heapUsedMb: number;
   harnessCpu: number;
@@ -203,6 +222,17 @@ export async function runMode(o: ModeOptions): Promise<ModeResult> {
         lagP99Ms: a.lagP99Ms,
         lagMaxMs: a.lagMaxMs,
         workers: a.workers,
+        workerSessions: perWorker(a.workerSessions, 0),
+        workerLagP99Ms: perWorker(a.workerLagP99Ms, 0),
+        workerCpu: perWorker(a.workerCpu, 2),
+        roomLoss: w.rooms
+          .map((r) => `${r.room}:${lossPct(r.expected, r.received).toFixed(2)}`)
+          .join(' '),
+        rooms: w.rooms,
+        overDelivered: w.overDelivered,
+        crossRoom: w.crossRoom,
+        byPublisher: w.byPublisher,
+        missingPct: w.expected > 0 ? (w.missing / w.expected) * 100 : Number.NaN,
         nodeRssMb: w.rssBytes / 1024 / 1024,
         heapUsedMb: a.heapUsedBytes / 1024 / 1024,
         harnessCpu: w.harnessCpuS / w.wallS,
@@ -230,7 +260,9 @@ export async function runMode(o: ModeOptions): Promise<ModeResult> {
           `preSat(${sustainable})=${row.preSatLossPct.toFixed(2)}% starved=${row.starved} ` +
           `lagP99=${Math.round(row.lagP99Ms)}ms harness=${row.harnessCpu.toFixed(2)} ` +
           `notReady=${notReady} ended=${row.endedByNode} disconnected=${row.disconnected} ` +
-          `pubDown=${row.publishersDown} workers=${row.workers} endReasons=${JSON.stringify(row.endReasons)}`,
+          `pubDown=${row.publishersDown} workers=${row.workers} ` +
+          `workerSessions=${row.workerSessions} workerLag=${row.workerLagP99Ms} ` +
+          `missing=${row.missingPct.toFixed(2)}% roomLoss=${row.roomLoss} over=${row.overDelivered} crossRoom=${row.crossRoom} endReasons=${JSON.stringify(row.endReasons)}`,
       );
       collapsed = loss > COLLAPSE_LOSS * 100 ? collapsed + 1 : 0;
       if (o.stopAtCollapse && collapsed >= 2) break;
@@ -270,4 +302,12 @@ export async function runMode(o: ModeOptions): Promise<ModeResult> {
 
 function admitted(rig: Rig): number {
   return rig.peers.filter((p) => p.publisher === undefined).length;
+}
+
+/** `0:152 1:151`: one figure per worker label, sorted by label. */
+function perWorker(values: Record<string, number>, digits: number): string {
+  return Object.keys(values)
+    .sort()
+    .map((k) => `${k}:${(values[k] as number).toFixed(digits)}`)
+    .join(' ');
 }

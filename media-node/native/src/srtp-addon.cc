@@ -411,7 +411,9 @@ struct SendScratch {
   uint32_t order[kMaxBatch];
   mmsghdr group[kMaxBatch];  // one fd's datagrams, contiguous for sendmmsg
 };
-SendScratch g_send;  // JS calls this on the event-loop thread only; no re-entrancy
+// One per thread: every worker thread (media-node/src/workers) sends from its own event loop, and
+// a shared scratch area would mix their batches. Within a thread JS calls this without re-entrancy.
+thread_local SendScratch g_send;
 
 void FailRest(int32_t* desc, const uint32_t* order, uint32_t from, uint32_t to, int err,
               int32_t* failed) {
