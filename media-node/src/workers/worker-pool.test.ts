@@ -17,9 +17,14 @@ describe('leastLoaded (a new room picks its worker)', () => {
   });
 
   it('puts workers that refuse new sessions after every other one', () => {
-    expect(leastLoaded([w(0, 0, 0.1, true), w(1, 40, 0.7)], 100)?.id).toBe(1);
+    expect(leastLoaded([w(0, 2, 0.1, true), w(1, 40, 0.7)], 100)?.id).toBe(1);
     // All refusing: still the least loaded (it answers with capacity_exceeded itself).
     expect(leastLoaded([w(0, 4, 0.9, true), w(1, 1, 0.5, true)], 100)?.id).toBe(1);
+  });
+
+  it('counts a worker without sessions as idle, whatever its first report says', () => {
+    // Worker 1 just loaded werift (a busy first window); worker 0 has the node's first room.
+    expect(leastLoaded([w(0, 2, 0.05), w(1, 0, 0.9, true)], 100)?.id).toBe(1);
   });
 
   it('returns undefined without workers', () => {

@@ -371,14 +371,17 @@ function workerGoneError(): MediaError {
 /**
  * The worker for a new room: the lowest max(session share, CPU), where a worker that refuses new
  * sessions now (its load guard: loop busy or late) comes after every other; ties go to the
- * lowest index. The share is of `maxSessions` split evenly over the workers.
+ * lowest index. The share is of `maxSessions` split evenly over the workers. A worker without
+ * sessions counts as idle whatever its last report says: its first window includes loading
+ * werift and the addon, which would otherwise send a node's second room to its first worker.
  */
 export function leastLoaded<W extends Pick<WorkerLoad, 'sessions' | 'cpu' | 'overloaded'>>(
   workers: readonly W[],
   maxSessions: number,
 ): W | undefined {
   const perWorkerMax = Math.max(1, maxSessions / Math.max(1, workers.length));
-  const score = (w: W) => Math.max(w.sessions / perWorkerMax, w.cpu) + (w.overloaded ? 1 : 0);
+  const score = (w: W) =>
+    w.sessions === 0 ? 0 : Math.max(w.sessions / perWorkerMax, w.cpu) + (w.overloaded ? 1 : 0);
   let best: W | undefined;
   for (const w of workers) if (best === undefined || score(w) < score(best)) best = w;
   return best;
