@@ -95,17 +95,22 @@ function nodeCores(spec: PathSpec, canPin: boolean): string | undefined {
   return canPin && cores !== 'all' ? cores : undefined;
 }
 
-export interface ForwardingOptions {
+/** The run's options; the per-path ones are passed on to `runMode` as they are. */
+export interface ForwardingOptions
+  extends Pick<
+    ModeOptions,
+    | 'publishers'
+    | 'rooms'
+    | 'steps'
+    | 'warmupMs'
+    | 'measureMs'
+    | 'readyTimeoutMs'
+    | 'joinConcurrency'
+    | 'pastSaturation'
+    | 'maxSubscribers'
+    | 'log'
+  > {
   paths: string[];
-  /** Publishers per room. */
-  publishers: number;
-  /** Rooms, each with `publishers` publishers; subscribers round-robin over them. */
-  rooms: number;
-  steps: number[];
-  warmupMs: number;
-  measureMs: number;
-  readyTimeoutMs: number;
-  joinConcurrency: number;
   /** Pin node and harness to different cores (needs `taskset` and >= 2 cores). */
   pin: boolean;
   /** Write a `--cpu-prof` profile of the node for the last path and print its top functions. */
@@ -114,14 +119,10 @@ export interface ForwardingOptions {
   nodeCpuQuota: number | undefined;
   /** The quota's CFS period (see bench/lib/cgroup.ts for why it is short). */
   nodeCpuPeriodMs: number;
-  /** After the listed steps, step on to these multiples of the sustainable count. */
-  pastSaturation: number[];
-  maxSubscribers: number;
   /** The node's `OVERLOAD_LAG_MS` and `OVERLOAD_UTILIZATION_PCT` (undefined: its defaults). */
   overloadLagMs: number | undefined;
   overloadUtilizationPct: number | undefined;
   write: boolean;
-  log(line: string): void;
 }
 
 export const DEFAULTS: ForwardingOptions = {
