@@ -7,6 +7,14 @@ import { MediaApi } from '../api.ts';
 import { RoomParticipant } from '../participant.ts';
 import { describeEnd, describeError, describePeerState, describeState } from '../plain-words.ts';
 import { wrapBrowserPeer } from './browser-peer.ts';
+import {
+  type DemoLink,
+  isValidName,
+  keepTabName,
+  readDemoLink,
+  requestDemoToken,
+  tabName,
+} from './demo-link.ts';
 import { VideoGrid } from './video-grid.ts';
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
@@ -19,6 +27,10 @@ const ui = {
   form: element('join-form', HTMLFormElement),
   room: element('room', HTMLInputElement),
   token: element('token', HTMLInputElement),
+  tokenField: element('token-field', HTMLElement),
+  tokenHint: element('token-hint', HTMLElement),
+  name: element('name', HTMLInputElement),
+  nameField: element('name-field', HTMLElement),
   echo: element('echo', HTMLInputElement),
   join: element('join', HTMLButtonElement),
   leave: element('leave', HTMLButtonElement),
@@ -33,6 +45,8 @@ let localStream: MediaStream | undefined;
 let currentPc: RTCPeerConnection | undefined;
 /** Device ids by session id and by track id, from `participant` / `track` events. */
 const devices = new Map<string, string>();
+/** The local token service from the link `npm start` prints, if the page was opened from it. */
+let mint: DemoLink['mint'];
 
 function setStatus(text: string, state: string): void {
   ui.status.textContent = text;
@@ -45,11 +59,38 @@ function showError(text: string | undefined): void {
 }
 
 function readHash(): void {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get('token');
-  const room = params.get('room');
-  if (token) ui.token.value = token;
-  if (room) ui.room.value = room;
+  const link = readDemoLink(location.hash);
+  if (link.token) ui.token.value = link.token;
+  if (link.room) ui.room.value = link.room;
+  mint = link.token ? undefined : link.mint;
+  // From `npm start`'s link, each tab is its own device, named here; else the token names it.
+  ui.nameField.hidden = !mint;
+  ui.tokenField.hidden = Boolean(mint);
+  ui.tokenHint.hidden = Boolean(mint);
+  if (mint && !ui.name.value) ui.name.value = tabName(sessionStorage);
+}
+
+/** The token to join with: this tab's own from the local token service, or the pasted one. */
+async function joinToken(): Promise<string | undefined> {
+  if (!mint) {
+    const token = ui.token.value.trim();
+    if (!token) {
+      showError('Paste a token first (npm start prints one; or npm run token -- --device <name>).');
+    }
+    return token || undefined;
+  }
+  const name = ui.name.value.trim();
+  if (!isValidName(name)) {
+    showError('Your name: 1-64 characters of letters, digits, _ . : -');
+    return undefined;
+  }
+  keepTabName(sessionStorage, name);
+  try {
+    return await requestDemoToken(mint, name);
+  } catch (error) {
+    showError(describeError(error));
+    return undefined;
+  }
 }
 
 function setJoined(joined: boolean): void {
@@ -57,6 +98,7 @@ function setJoined(joined: boolean): void {
   ui.leave.disabled = !joined;
   ui.room.disabled = joined;
   ui.token.disabled = joined;
+  ui.name.disabled = joined;
   ui.echo.disabled = joined;
 }
 
@@ -77,13 +119,13 @@ function stopLocal(): void {
 
 async function join(): Promise<void> {
   showError(undefined);
-  const token = ui.token.value.trim();
   const room = ui.room.value.trim();
+  setJoined(true);
+  const token = await joinToken();
   if (!token) {
-    showError('Paste a token first (npm start prints one; or npm run token -- --device <name>).');
+    setJoined(false);
     return;
   }
-  setJoined(true);
   setStatus('Asking for camera and microphone…', 'media');
   localStream = await openCamera();
   ui.local.srcObject = localStream ?? null;
@@ -189,6 +231,8 @@ Object.assign(globalThis, {
   mediaDemo: {
     framesDecoded,
     sessionId: () => participant?.session?.info?.sessionId ?? null,
+    /** The captions of the other participants' tiles. */
+    remoteCaptions: () => ui.grid.captions(),
     timings: () => ({ ...participant?.session?.timings }),
     remoteTiles: () => ui.grid.size,
   },

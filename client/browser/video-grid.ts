@@ -55,6 +55,11 @@ export class VideoGrid {
     return tile;
   }
 
+  /** Every tile's caption, in order (what a viewer reads under the videos). */
+  captions(): string[] {
+    return [...this.#tiles.values()].map((t) => t.caption.textContent ?? '');
+  }
+
   /** Relabels tiles whose key is `key`. */
   label(key: string, label: string): void {
     const tile = this.#tiles.get(key);

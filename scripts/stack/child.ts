@@ -2,10 +2,14 @@
  * A child process of the local stack: spawned in its own process group (so a Ctrl-C in the
  * terminal reaches only the supervisor, which then stops each child once, in order), its output
  * prefixed or written to a file, and stopped by PID with a deadline after which it is killed.
+ * Every child is tethered to the watchdog (tether.ts), which ends it if the supervisor dies
+ * without stopping it.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { tether } from './tether.ts';
 
 export interface ExitInfo {
   code: number | null;
@@ -22,12 +26,17 @@ export interface ChildOptions {
   log: 'inherit' | { file: string };
   /** Signal the whole process group (for launchers such as wrangler that spawn their own). */
   group?: boolean;
+  /** Open a pipe as the child's fd 3 and expose it as {@link Child.control} (workerd's
+   * `--control-fd 3` reports there when its sockets listen). */
+  controlFd?: boolean;
 }
 
 export class Child {
   readonly name: string;
   readonly pid: number;
   readonly exited: Promise<ExitInfo>;
+  /** The child's fd 3, when {@link ChildOptions.controlFd} asked for it. */
+  readonly control: Readable | undefined;
   readonly #group: boolean;
   readonly #file: WriteStream | undefined;
   #exit: ExitInfo | undefined;
@@ -38,12 +47,14 @@ export class Child {
     const child = spawn(options.command, options.args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.controlFd ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     if (child.pid === undefined)
       throw new Error(`${options.name}: could not spawn ${options.command}`);
     this.pid = child.pid;
+    const untether = tether(child.pid);
+    this.control = options.controlFd ? (child.stdio[3] as Readable) : undefined;
     this.#file =
       options.log === 'inherit' ? undefined : createWriteStream(options.log.file, { flags: 'a' });
     for (const stream of [child.stdout, child.stderr]) {
@@ -59,10 +70,12 @@ export class Child {
     }
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        untether();
         this.#exit = { code, signal };
         resolve(this.#exit);
       });
       child.once('error', () => {
+        untether();
         this.#exit ??= { code: null, signal: null };
         resolve(this.#exit);
       });

@@ -11,9 +11,18 @@ import { API_BASE } from '../../shared/api.ts';
 import { buildDemo } from '../build-demo.ts';
 import type { Child, ExitInfo } from './child.ts';
 import { readDevVars } from './dev-vars.ts';
+import { envOverrides } from './edge-settings.ts';
 import { nodeIdFor, startMediaNode } from './media-node.ts';
+import { assertPortsFree } from './ports.ts';
+import { setWatchdogLog, watchdogPid } from './tether.ts';
 import { waitFor, waitHttpOk } from './wait.ts';
-import { buildEdgeBundle, readWranglerConfig, startWorkerdEdge } from './workerd-edge.ts';
+import {
+  buildEdgeBundle,
+  edgeSettings,
+  readWranglerConfig,
+  startWorkerdEdge,
+  waitListening,
+} from './workerd-edge.ts';
 import { startWranglerDev } from './wrangler-dev-edge.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,7 +60,7 @@ export interface Stack {
   edgeUrl: string;
   nodes: StackNode[];
   workDir: string;
-  /** Local development secrets (from `.dev.vars`). */
+  /** The edge's secrets as it runs with them (`.dev.vars`, or the environment). */
   secrets: { jwt: string; node: string };
   /** Milliseconds each start-up phase took. */
   timings: Record<string, number>;
@@ -68,6 +77,8 @@ export interface Stack {
   }): Promise<Record<string, ExitInfo & { killed: boolean }>>;
   /** Kills every child at once. */
   kill(): void;
+  /** Every process of the stack by name, the watchdog (watchdog.ts) included. */
+  processes(): Array<{ name: string; pid: number }>;
 }
 
 const DEFAULT_NODE_STOP_MS = 35_000;
@@ -80,11 +91,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const logFor = (name: string) =>
     options.logs === 'files' ? { file: join(workDir, `${name}.log`) } : ('inherit' as const);
-  const devVars = readDevVars(join(ROOT, '.dev.vars'));
-  const secrets = { jwt: devVars.JWT_SECRET ?? '', node: devVars.NODE_SHARED_SECRET ?? '' };
-  if (!secrets.jwt || !secrets.node)
-    throw new Error('.dev.vars lacks JWT_SECRET or NODE_SHARED_SECRET');
+  await assertPortsFree(host, [
+    { name: 'edge', port: edgePort },
+    ...nodePorts.map((port) => ({ name: nodeIdFor(port), port })),
+  ]);
+  // Loading wrangler takes most of a second: read its config while the bundles build.
+  const config = readWranglerConfig(ROOT);
+  // Handled where it is awaited; this only keeps an early failure from going unhandled.
+  config.catch(() => {});
   await mkdir(workDir, { recursive: true });
+  setWatchdogLog(join(workDir, 'watchdog.log'));
+  const secrets = { jwt: '', node: '' };
 
   const timings: Record<string, number> = {};
   const t0 = performance.now();
@@ -127,12 +144,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     mark('demo_bundle_ms', started);
     let edge: Child;
     started = performance.now();
+    const settings = { ...edgeSettings(ROOT, await config), ...options.edgeVars };
+    secrets.jwt = settings.JWT_SECRET ?? '';
+    secrets.node = settings.NODE_SHARED_SECRET ?? '';
+    if (!secrets.jwt || !secrets.node) {
+      throw new Error('JWT_SECRET or NODE_SHARED_SECRET is missing (.dev.vars or environment)');
+    }
     if (options.edgeMode === 'wrangler-dev') {
-      edge = startWranglerDev({ root: ROOT, host, port: edgePort, log: logFor('edge') });
+      const devVars = readDevVars(join(ROOT, '.dev.vars'));
+      edge = startWranglerDev({
+        root: ROOT,
+        host,
+        port: edgePort,
+        log: logFor('edge'),
+        vars: envOverrides({ vars: (await config).vars, devVars, env: process.env }),
+      });
     } else {
-      const config = readWranglerConfig(ROOT);
-      // Handled where it is awaited; this only keeps an early failure from going unhandled.
-      config.catch(() => {});
       const distDir = options.prebuiltDist ?? join(workDir, 'dist');
       if (!options.prebuiltDist) {
         await buildEdgeBundle({ root: ROOT, outDir: distDir, log: logFor('build') });
@@ -153,6 +180,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     children.push(edge);
     options.onChild?.(edge);
     const edgeDied = () => (edge.running ? undefined : 'the edge exited');
+    // Only this workerd's own report proves it listens: a health check alone could be answered
+    // by another process on the port, bound since the port check.
+    if (edge.control) await waitListening(edge, timeoutMs);
     await waitHttpOk(`${edgeUrl}/healthz`, { timeoutMs, abort: edgeDied });
     mark('edge_ready_ms', started);
 
@@ -214,6 +244,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }),
     stop,
     kill,
+    processes: () => {
+      const watchdog = watchdogPid();
+      return [
+        ...(watchdog === undefined ? [] : [{ name: 'watchdog', pid: watchdog }]),
+        ...children.map((c) => ({ name: c.name, pid: c.pid })),
+      ];
+    },
   };
 }
 

@@ -6,8 +6,10 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Child } from './child.ts';
 import { readDevVars } from './dev-vars.ts';
+import { resolveEdgeSettings } from './edge-settings.ts';
 import { renderWorkerdConfig, type WorkerdEdgeConfig } from './workerd-config.ts';
 
 /** Environment for wrangler: no telemetry, no `cf.json` download; this stack stays offline. */
@@ -62,6 +64,22 @@ export async function readWranglerConfig(root: string): Promise<WranglerConfig> 
   return wrangler.unstable_readConfig({ config: join(root, 'wrangler.toml') }) as WranglerConfig;
 }
 
+/**
+ * The edge's settings as the local stack runs it: wrangler.toml `[vars]`, then `.dev.vars`, then
+ * environment variables of the same name (see edge-settings.ts).
+ */
+export function edgeSettings(
+  root: string,
+  config: WranglerConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  return resolveEdgeSettings({
+    vars: config.vars,
+    devVars: readDevVars(join(root, '.dev.vars')),
+    env,
+  });
+}
+
 /** The workerd binary of the installed wrangler (the runtime its bundles are made for). */
 export function workerdBinary(root: string): string {
   const fromWrangler = createRequire(join(root, 'node_modules/wrangler/package.json'));
@@ -86,8 +104,8 @@ export interface WorkerdEdgeOptions {
 }
 
 /**
- * The edge's workerd config, built from `wrangler.toml`, `.dev.vars` and the bundle in `distDir`
- * (module paths relative to `configDir`, where the capnp file goes; storage in `configDir/storage`).
+ * The edge's workerd config, built from the settings ({@link edgeSettings}, then `vars`) and the
+ * bundle in `distDir` (module paths relative to `configDir`, where the capnp file goes; storage in `configDir/storage`).
  */
 export async function edgeWorkerdConfig(o: {
   root: string;
@@ -109,11 +127,7 @@ export async function edgeWorkerdConfig(o: {
     if (/\.m?js$/.test(file)) modules.push({ name: file, path: embed(file), kind: 'esModule' });
     else if (file.endsWith('.wasm')) modules.push({ name: file, path: embed(file), kind: 'wasm' });
   }
-  const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(config.vars)) {
-    text[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  Object.assign(text, readDevVars(join(o.root, '.dev.vars')), o.vars);
+  const text = { ...edgeSettings(o.root, config), ...o.vars };
   const durableObjects: Record<string, string> = {};
   for (const b of config.durable_objects.bindings) durableObjects[b.name] = b.class_name;
   return {
@@ -129,7 +143,11 @@ export async function edgeWorkerdConfig(o: {
   };
 }
 
-/** Writes the capnp config next to the bundle and starts `workerd serve`. */
+/**
+ * Writes the capnp config next to the bundle and starts `workerd serve`. workerd reports on
+ * its fd 3 when its socket listens: {@link waitListening} tells this workerd's readiness apart
+ * from another process answering on the same port.
+ */
 export async function startWorkerdEdge(options: WorkerdEdgeOptions): Promise<Child> {
   const edge = await edgeWorkerdConfig({
     root: options.root,
@@ -145,8 +163,42 @@ export async function startWorkerdEdge(options: WorkerdEdgeOptions): Promise<Chi
   return new Child({
     name: 'edge',
     command: workerdBinary(options.root),
-    args: ['serve', configPath, '--verbose'],
+    args: ['serve', configPath, '--verbose', '--control-fd', '3'],
     cwd: options.root,
     log: options.log,
+    controlFd: true,
+  });
+}
+
+/**
+ * Resolves with the port once workerd (started with `--control-fd 3`) reports that its socket
+ * listens (`{"event":"listen","socket":"http","port":8787}`); rejects if it exits first or
+ * `timeoutMs` passes.
+ */
+export function waitListening(workerd: Child, timeoutMs: number): Promise<number> {
+  const control = workerd.control;
+  if (!control) return Promise.reject(new Error(`${workerd.name} has no control pipe`));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: control });
+    const timer = setTimeout(() => {
+      lines.close();
+      reject(new Error(`workerd did not report listening within ${timeoutMs} ms`));
+    }, timeoutMs);
+    lines.on('line', (line) => {
+      try {
+        const message = JSON.parse(line) as { event?: unknown; port?: unknown };
+        if (message.event === 'listen' && typeof message.port === 'number') {
+          clearTimeout(timer);
+          lines.close();
+          resolve(message.port);
+        }
+      } catch {
+        // Not a control message we know: keep waiting.
+      }
+    });
+    void workerd.exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`workerd exited (${signal ?? `code ${code}`}) before listening`));
+    });
   });
 }

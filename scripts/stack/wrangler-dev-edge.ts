@@ -8,6 +8,8 @@ export function startWranglerDev(options: {
   host: string;
   port: number;
   log: 'inherit' | { file: string };
+  /** Settings given on the command line (`--var`), which win over wrangler.toml and .dev.vars. */
+  vars?: Record<string, string>;
 }): Child {
   return new Child({
     name: 'edge',
@@ -19,6 +21,10 @@ export function startWranglerDev(options: {
       '--port',
       String(options.port),
       '--show-interactive-dev-session=false',
+      ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => [
+        '--var',
+        `${name}:${value}`,
+      ]),
     ],
     cwd: options.root,
     env: offlineWranglerEnv(),

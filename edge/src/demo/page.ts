@@ -28,13 +28,16 @@ const BODY = `
 <form id="join-form">
   <label>Room <input id="room" type="text" value="demo" required pattern="[A-Za-z0-9_.:\\-]{1,64}"
     title="1-64 characters: letters, digits, _ . : -"></label>
-  <label>Token <input id="token" type="password" autocomplete="off" spellcheck="false"
+  <label id="name-field" hidden>Your name <input id="name" type="text" autocomplete="off"
+    spellcheck="false" pattern="[A-Za-z0-9_.:\\-]{1,64}"
+    title="1-64 characters: letters, digits, _ . : -"></label>
+  <label id="token-field">Token <input id="token" type="password" autocomplete="off" spellcheck="false"
     placeholder="paste a token"></label>
   <label class="inline"><input id="echo" type="checkbox"> Echo my own media back</label>
   <button id="join" type="submit">Join</button>
   <button id="leave" type="button" disabled>Leave</button>
 </form>
-<p class="hint">No token? <code>npm start</code> prints a link with one, or run
+<p class="hint" id="token-hint">No token? Open the link <code>npm start</code> prints, or run
   <code>npm run token -- --device &lt;name&gt;</code> and paste it here.</p>
 <p id="status" role="status">Loading…</p>
 <p id="error" role="alert" hidden></p>
