@@ -11,6 +11,7 @@ body { margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem; }
 h1 { font-size: 1.4rem; margin: 0 0 .75rem; }
 form { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: end; }
 label { display: flex; flex-direction: column; gap: .25rem; font-size: .9rem; }
+[hidden] { display: none !important; }
 label.inline { flex-direction: row; align-items: center; }
 input[type=text], input[type=password] { padding: .4rem .5rem; font: inherit; min-width: 12rem; }
 button { padding: .45rem 1.1rem; font: inherit; cursor: pointer; }
