@@ -135,7 +135,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const child of children) child.signal('SIGKILL');
   };
   // Children run in their own process groups, so nothing else would end them if this process
-  // died without stopping them (an uncaught error, a crashed test worker).
+  // exited without stopping them (an uncaught error, a crashed test worker). Deaths that run no
+  // handler (kill -9) are the watchdog's (watchdog.ts).
   process.once('exit', kill);
 
   try {
