@@ -145,12 +145,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     mark('demo_bundle_ms', started);
     let edge: Child;
     started = performance.now();
-    const settings = { ...edgeSettings(ROOT, await config), ...options.edgeVars };
-    secrets.jwt = settings.JWT_SECRET ?? '';
-    secrets.node = settings.NODE_SHARED_SECRET ?? '';
-    if (!secrets.jwt || !secrets.node) {
-      throw new Error('JWT_SECRET or NODE_SHARED_SECRET is missing (.dev.vars or environment)');
-    }
     if (options.edgeMode === 'wrangler-dev') {
       const devVars = readDevVars(join(ROOT, '.dev.vars'));
       edge = startWranglerDev({
@@ -180,6 +174,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     children.push(edge);
     options.onChild?.(edge);
+    // The secrets the edge runs with sign the tokens and go to the nodes.
+    const settings = { ...edgeSettings(ROOT, await config), ...options.edgeVars };
+    secrets.jwt = settings.JWT_SECRET ?? '';
+    secrets.node = settings.NODE_SHARED_SECRET ?? '';
+    if (!secrets.jwt || !secrets.node) {
+      throw new Error('JWT_SECRET or NODE_SHARED_SECRET is missing (.dev.vars or environment)');
+    }
     const edgeDied = () => (edge.running ? undefined : 'the edge exited');
     // Only this workerd's own report proves it listens: a health check alone could be answered
     // by another process on the port, bound since the port check.
