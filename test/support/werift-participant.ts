@@ -3,7 +3,7 @@
  * VP8 video and Opus audio, counts what it receives per publisher (the node names the publisher
  * in the stream id), answers the server's renegotiations and rejoins after a lost node.
  */
-import { MediaStreamTrack } from 'werift';
+import { MediaStreamTrack, type RTCPeerConnection } from 'werift';
 import type { MediaApi } from '../../client/api.ts';
 import { RoomParticipant } from '../../client/participant.ts';
 import { wrapWeriftPeer } from '../../client/werift-peer.ts';
@@ -29,6 +29,8 @@ export interface WeriftParticipant {
   events: Array<SessionEvent & { sessionId: string }>;
   /** The current session's id. */
   sessionId(): string;
+  /** The current session's werift peer connection (its remote description is the node's answer). */
+  pc(): RTCPeerConnection | undefined;
   /** The node the current session is on. */
   nodeId(): string;
   /** Resolves when `predicate` holds, checked on every packet and event; rejects after `timeoutMs`. */
@@ -52,6 +54,7 @@ export async function joinWerift(options: JoinOptions): Promise<WeriftParticipan
   const received = new Map<string, Received>();
   const events: WeriftParticipant['events'] = [];
   const waiters = new Set<() => void>();
+  let currentPc: RTCPeerConnection | undefined;
   const poke = () => {
     for (const w of [...waiters]) w();
   };
@@ -62,6 +65,7 @@ export async function joinWerift(options: JoinOptions): Promise<WeriftParticipan
     ...(options.echo === undefined ? {} : { echo: options.echo }),
     peerFactory: () => {
       const pc = createLoopbackPeer();
+      currentPc = pc;
       const audio = new MediaStreamTrack({ kind: 'audio' });
       const video = new MediaStreamTrack({ kind: 'video' });
       pc.addTransceiver(audio, { direction: 'sendrecv' });
@@ -118,6 +122,7 @@ export async function joinWerift(options: JoinOptions): Promise<WeriftParticipan
     received,
     events,
     sessionId: () => participant.session?.info?.sessionId ?? '',
+    pc: () => currentPc,
     nodeId: () => participant.session?.info?.node.id ?? '',
     framesFrom: (publisher) => received.get(publisher)?.videoFrames ?? 0,
     until: (what, predicate, timeoutMs = 15_000) =>

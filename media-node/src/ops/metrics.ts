@@ -5,6 +5,11 @@
  * when scraped.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  createUdpDropCounters,
+  UDP_DROP_REASONS,
+  type UdpDropCounters,
+} from '../rtc/udp-source-guard.ts';
 import type { WorkerLoad } from '../workers/session-host.ts';
 import { createForwardingMetrics } from './forwarding-metrics.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
@@ -103,9 +108,25 @@ export function createMetrics(
     reported[outKey] = rtp[outKey];
   };
   const r = [registry];
+  const udpDrops: UdpDropCounters = createUdpDropCounters();
+  const udpDropsReported: UdpDropCounters = createUdpDropCounters();
   return {
     registry,
     rtp,
+    /** Per-datagram drop counts (receive path), folded into `udpDropped` when scraped. */
+    udpDrops,
+    udpDropped: new Counter({
+      name: 'media_udp_dropped_total',
+      help: 'Inbound media datagrams dropped before werift: unknown_source (not a validated ICE address of the session), bad_stun (binding request without valid credentials), malformed_stun',
+      labelNames: ['reason'] as const,
+      registers: r,
+      collect() {
+        for (const reason of UDP_DROP_REASONS) {
+          this.inc({ reason }, udpDrops[reason] - udpDropsReported[reason]);
+          udpDropsReported[reason] = udpDrops[reason];
+        }
+      },
+    }),
     activeSessions: new Gauge({
       name: 'media_active_sessions',
       help: 'Sessions open now',

@@ -168,6 +168,7 @@ export class SessionRegistry implements SessionHost {
       peerConfig: this.#peerConfig,
       connectTimeoutMs: this.#o.config.connectTimeoutMs,
       counters: this.#o.metrics.rtp,
+      udpDrops: this.#o.metrics.udpDrops,
       forwarding: this.forwarding,
       emit: this.#o.emit,
       hooks: this.#hooks,

@@ -22,6 +22,7 @@ import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
 import { patchNackHandler, patchSenderBwe } from './werift-patches.ts';
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
@@ -48,6 +49,8 @@ export interface SessionOptions {
   peerConfig: Partial<PeerConfig>;
   connectTimeoutMs: number;
   counters: RtpCounters;
+  /** Node-wide counters of inbound datagrams dropped by source (udp-source-guard.ts). */
+  udpDrops: UdpDropCounters;
   /** Node-wide forwarder factory (fast or stock path per subscription). */
   forwarding: Forwarding;
   emit(event: NodeEvent): void;
@@ -84,6 +87,8 @@ export class Session {
   readonly #serial = new SerialQueue();
   readonly #negotiator: Negotiator;
   readonly #offs: Array<() => void> = [];
+  /** One per werift ICE agent (one with max-bundle), keyed by the agent. */
+  readonly #guards = new Map<object, UdpSourceGuard>();
   #connectTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -127,6 +132,8 @@ export class Session {
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       if (this.state === 'new') this.state = 'negotiating';
       await this.#gathered();
+      // Before the answer leaves: nobody knows our port yet, so nothing got past unguarded.
+      this.#guardSockets();
       this.#assertOpen();
       const answer = this.#pc.localDescription?.sdp;
       if (!answer) throw new Error('no local description after createAnswer');
@@ -281,6 +288,50 @@ export class Session {
     sub.off();
   }
 
+  /**
+   * Milliseconds since the peer was last heard from its validated address (consent check or
+   * media), or undefined before it ever was. A closed tab sends nothing: RFC 7675 consent checks
+   * come every ~5 s from a live one.
+   */
+  silentForMs(now = performance.now()): number | undefined {
+    let last = 0;
+    for (const g of this.#guards.values()) last = Math.max(last, g.lastHeardAt);
+    return last === 0 ? undefined : now - last;
+  }
+
+  #guardSockets(): void {
+    for (const ice of this.#pc.iceTransports) {
+      const agent = (ice as unknown as { connection?: unknown }).connection;
+      if (typeof agent !== 'object' || agent === null) continue;
+      let guard = this.#guards.get(agent);
+      if (!guard) {
+        guard = new UdpSourceGuard(agent as never, this.#o.udpDrops);
+        this.#guards.set(agent, guard);
+      }
+      const installed = installUdpSourceGuard(agent, guard);
+      if (typeof installed === 'string') {
+        this.#o.report(new Error(`UDP source guard not installed: ${installed}`), 'udp_guard');
+      }
+    }
+  }
+
+  /**
+   * werift reports `connected` when every DTLS transport it has is connected, which holds
+   * vacuously for an answer with no active m-line (no transport): `connected` here means ICE
+   * selected a pair and DTLS completed on at least one transport, and on all of them.
+   */
+  #transportsUp(): boolean {
+    const transports = this.#pc.dtlsTransports;
+    return (
+      transports.length > 0 &&
+      transports.every(
+        (t) =>
+          t.state === 'connected' &&
+          (t.iceTransport.state === 'connected' || t.iceTransport.state === 'completed'),
+      )
+    );
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new SessionClosedError(this.id);
   }
@@ -303,7 +354,9 @@ export class Session {
     this.#offs.push(
       pc.connectionStateChange.subscribe(
         guard(report, 'connection_state', (s: string) => {
-          if (s === 'connected' && this.state !== 'connected' && !this.#closed) this.#onConnected();
+          if (s === 'connected' && this.state !== 'connected' && !this.#closed) {
+            if (this.#transportsUp()) this.#onConnected();
+          }
           else if (s === 'failed') this.close('ice_failed');
         }),
       ).unSubscribe,
