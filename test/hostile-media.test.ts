@@ -78,7 +78,13 @@ async function dropped(url: string): Promise<Record<string, number>> {
 describe('UDP from unrelated addresses', () => {
   it('cannot end or hijack an established echo call; the node counts what it drops', async () => {
     const api = await stack.api('test-hostile-udp');
-    const client = await joinWerift({ api, room: 'hostile-udp', name: 'victim', echo: true, test: 'hostile' });
+    const client = await joinWerift({
+      api,
+      room: 'hostile-udp',
+      name: 'victim',
+      echo: true,
+      test: 'hostile',
+    });
     const sockets: Socket[] = [];
     try {
       const self = client.sessionId();

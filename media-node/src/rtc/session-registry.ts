@@ -17,6 +17,7 @@ import { LoadGuard } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
 import { assertWebRtcSdp } from './sdp-check.ts';
+import { assertFingerprints, assertMediaSections } from './sdp-limits.ts';
 import { Session, SessionClosedError, type SessionHooks } from './session.ts';
 
 /** Seconds a client should wait before retrying a refused session. */
@@ -134,6 +135,8 @@ export class SessionRegistry implements SessionHost {
   /** Creates a session from the client's offer, or renegotiates an existing one. */
   async offer(id: string, req: NodeOfferRequest): Promise<string> {
     assertWebRtcSdp(req.sdp, 'offer');
+    assertMediaSections(req.sdp, 'offer');
+    assertFingerprints(req.sdp, 'offer');
     const existing = this.#sessions.get(id);
     if (existing) {
       if (existing.room !== req.room || existing.deviceId !== req.deviceId) {
@@ -189,13 +192,15 @@ export class SessionRegistry implements SessionHost {
     } catch (error) {
       // The edge gets the error reply; no events for a session that never started.
       session.close('node_rejected', { silent: true });
-      throw toMediaError(error);
+      throw this.#toMediaError(error, id);
     }
   }
 
   async answer(id: string, sdp: string): Promise<void> {
     const session = this.#get(id);
     assertWebRtcSdp(sdp, 'answer');
+    assertMediaSections(sdp, 'answer');
+    assertFingerprints(sdp, 'answer');
     await this.#signal(() => session.acceptAnswer(sdp));
   }
 
@@ -315,8 +320,23 @@ export class SessionRegistry implements SessionHost {
       if (error instanceof SessionClosedError) {
         throw new MediaError('session_not_found', 'session closed meanwhile');
       }
-      throw toMediaError(error);
+      throw this.#toMediaError(error);
     }
+  }
+
+  /**
+   * werift's SDP errors are the client's fault (400), but their text is werift's internals
+   * (stack-ish messages, field names): logged here, never sent. Our own MediaErrors pass through.
+   */
+  #toMediaError(error: unknown, sessionId?: string): MediaError {
+    if (error instanceof MediaError) return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    this.#o.log?.warn({ sessionId, detail: detail.slice(0, 500) }, 'sdp_not_applied');
+    return new MediaError(
+      'invalid_request',
+      'SDP could not be applied: the description is inconsistent or uses something this node does not support',
+      { field: 'sdp' },
+    );
   }
 
   #onClosed(session: Session, reason: EndReason): void {
@@ -332,11 +352,4 @@ export class SessionRegistry implements SessionHost {
     if (this.#sessions.size === 0) this.#empty.fire();
     this.#o.onSessionClosed?.(session.id);
   }
-}
-
-/** werift's SDP errors are the client's fault (400); our own MediaErrors pass through. */
-function toMediaError(error: unknown): MediaError {
-  if (error instanceof MediaError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new MediaError('invalid_request', `SDP could not be applied: ${message.slice(0, 200)}`);
 }

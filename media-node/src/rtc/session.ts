@@ -89,6 +89,8 @@ export class Session {
   readonly #offs: Array<() => void> = [];
   /** One per werift ICE agent (one with max-bundle), keyed by the agent. */
   readonly #guards = new Map<object, UdpSourceGuard>();
+  /** DTLS transports whose state this session follows. */
+  readonly #watched = new WeakSet<object>();
   #connectTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -134,6 +136,7 @@ export class Session {
       await this.#gathered();
       // Before the answer leaves: nobody knows our port yet, so nothing got past unguarded.
       this.#guardSockets();
+      this.#watchDtls();
       this.#assertOpen();
       const answer = this.#pc.localDescription?.sdp;
       if (!answer) throw new Error('no local description after createAnswer');
@@ -316,6 +319,33 @@ export class Session {
   }
 
   /**
+   * werift's connection state can say `connected` before any transport did (see
+   * `#transportsUp`) and then not change when DTLS really completes: each DTLS transport is
+   * followed too. A peer's close_notify (DTLS `closed`) ends the session: the client closed it.
+   */
+  #watchDtls(): void {
+    for (const dtls of this.#pc.dtlsTransports) {
+      if (this.#watched.has(dtls)) continue;
+      this.#watched.add(dtls);
+      this.#offs.push(
+        dtls.onStateChange.subscribe(
+          guard(this.#o.report, 'dtls_state', (s: string) => {
+            if (this.#closed) return;
+            if (s === 'connected') this.#maybeConnected();
+            else if (s === 'closed') this.close('closed_by_client');
+            else if (s === 'failed') this.close('ice_failed');
+          }),
+        ).unSubscribe,
+      );
+    }
+  }
+
+  #maybeConnected(): void {
+    if (this.state === 'connected' || this.#closed) return;
+    if (this.#pc.connectionState === 'connected' && this.#transportsUp()) this.#onConnected();
+  }
+
+  /**
    * werift reports `connected` when every DTLS transport it has is connected, which holds
    * vacuously for an answer with no active m-line (no transport): `connected` here means ICE
    * selected a pair and DTLS completed on at least one transport, and on all of them.
@@ -354,9 +384,7 @@ export class Session {
     this.#offs.push(
       pc.connectionStateChange.subscribe(
         guard(report, 'connection_state', (s: string) => {
-          if (s === 'connected' && this.state !== 'connected' && !this.#closed) {
-            if (this.#transportsUp()) this.#onConnected();
-          }
+          if (s === 'connected') this.#maybeConnected();
           else if (s === 'failed') this.close('ice_failed');
         }),
       ).unSubscribe,

@@ -20,12 +20,7 @@
  * Every datagram admitted from a validated source also refreshes {@link lastHeardAt}: a peer
  * that sends neither consent checks (RFC 7675, every ~5 s) nor media is gone.
  */
-import {
-  type IceCredentials,
-  isAuthenticatedBinding,
-  isStunRange,
-  stunKind,
-} from './stun-auth.ts';
+import { type IceCredentials, isAuthenticatedBinding, isStunRange, stunKind } from './stun-auth.ts';
 
 /** Why a datagram was dropped (the bounded `reason` label of `media_udp_dropped_total`). */
 export const UDP_DROP_REASONS = ['unknown_source', 'bad_stun', 'malformed_stun'] as const;
@@ -141,7 +136,10 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
  */
 export function installUdpSourceGuard(connection: unknown, guard: UdpSourceGuard): number | string {
   if (!isObj(connection)) return 'no ICE connection';
-  if (typeof connection.localUsername !== 'string' || typeof connection.localPassword !== 'string') {
+  if (
+    typeof connection.localUsername !== 'string' ||
+    typeof connection.localPassword !== 'string'
+  ) {
     return 'no ICE credentials';
   }
   const protocols = connection.protocols;
