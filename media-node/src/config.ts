@@ -41,6 +41,12 @@ export interface Config {
   maxIceCandidates: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /**
+   * A connected session whose peer sent nothing (no ICE consent check, no media) for this long
+   * is gone (tab closed, network lost) and fails, in ms. Live browsers send consent checks every
+   * ~5 s (RFC 7675).
+   */
+  peerTimeoutMs: number;
   maxBodyBytes: number;
   drainTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -186,6 +192,7 @@ const envSchema = z.object({
   MAX_ICE_CANDIDATES: int('MAX_ICE_CANDIDATES', 'candidates', 1, 1_000, MAX_ICE_CANDIDATES),
   CONNECT_TIMEOUT_MS: int('CONNECT_TIMEOUT_MS', 'milliseconds', 100, 600_000, 15_000),
   IDLE_TIMEOUT_MS: int('IDLE_TIMEOUT_MS', 'milliseconds', 100, 86_400_000, 60_000),
+  PEER_TIMEOUT_MS: int('PEER_TIMEOUT_MS', 'milliseconds', 1_000, 600_000, 10_000),
   MAX_BODY_BYTES: int('MAX_BODY_BYTES', 'bytes', 1_024, 16 * 1024 * 1024, MAX_BODY_BYTES),
   DRAIN_TIMEOUT_MS: int('DRAIN_TIMEOUT_MS', 'milliseconds', 0, 3_600_000, DRAIN_TIMEOUT_MS),
   HEARTBEAT_INTERVAL_MS: int(
@@ -299,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxIceCandidates: e.MAX_ICE_CANDIDATES,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
     idleTimeoutMs: e.IDLE_TIMEOUT_MS,
+    peerTimeoutMs: e.PEER_TIMEOUT_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,

@@ -50,6 +50,7 @@ export type RegistryConfig = Pick<
   | 'maxIceCandidates'
   | 'connectTimeoutMs'
   | 'idleTimeoutMs'
+  | 'peerTimeoutMs'
   | 'forwarder'
   | 'fastSend'
   | 'overloadLagMs'
@@ -250,9 +251,10 @@ export class SessionRegistry implements SessionHost {
     return all.length;
   }
 
-  /** Starts the idle reaper (connect timeouts are per session). */
+  /** Starts the idle and gone-peer reaper (connect timeouts are per session). */
   start(): void {
-    const every = Math.max(50, Math.min(1_000, Math.floor(this.#o.config.idleTimeoutMs / 4)));
+    const { idleTimeoutMs, peerTimeoutMs } = this.#o.config;
+    const every = Math.max(50, Math.min(1_000, Math.floor(Math.min(idleTimeoutMs, peerTimeoutMs) / 4)));
     this.#reaper = setInterval(() => this.#reapIdle(), every);
   }
 
@@ -295,8 +297,19 @@ export class SessionRegistry implements SessionHost {
 
   #reapIdle(): void {
     const now = Date.now();
+    const monotonic = performance.now();
     for (const session of this.#sessions.values()) {
       if (session.state !== 'connected') continue;
+      const silentMs = session.silentForMs(monotonic);
+      if (silentMs !== undefined && silentMs >= this.#o.config.peerTimeoutMs) {
+        // RFC 7675: no consent check (nor media) from the peer; a closed tab looks like this.
+        this.#o.log?.warn(
+          { sessionId: session.id, room: session.room, silentMs: Math.round(silentMs) },
+          'peer_gone',
+        );
+        session.close('ice_failed');
+        continue;
+      }
       const mark = session.idleMark;
       if (mark.activity !== session.activity) {
         mark.activity = session.activity;
