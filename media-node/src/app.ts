@@ -65,15 +65,20 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
       ? new WorkerPool({ config, emit, metrics, log })
       : new SessionRegistry({ config, metrics, emit, report, log });
   live = sessions;
+  // The HTTP server answers before the worker threads are up (the port is bound first, so a
+  // busy port fails fast): `/readyz` says `starting` until `start()` completed.
+  let started = false;
   const router = new Router<Route>();
   addInternalRoutes(router, sessions);
   addOpsRoutes(router, () => scrape(metrics, sessions), {
     notReadyReason: () =>
-      sessions.draining
-        ? 'draining'
-        : sessions.sessionCount >= config.maxSessions
-          ? 'capacity_exceeded'
-          : undefined,
+      !started
+        ? 'starting'
+        : sessions.draining
+          ? 'draining'
+          : sessions.sessionCount >= config.maxSessions
+            ? 'capacity_exceeded'
+            : undefined,
   });
   const server = createHttpServer({
     router,
@@ -105,7 +110,34 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
         onFailure: () => metrics.edgeRequestFailures.inc({ kind: 'heartbeat' }),
       })
     : undefined;
+  let starting: Promise<void> | undefined;
   let stopping: Promise<ShutdownResult> | undefined;
+
+  const start = async () => {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    if (!url) url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    await sessions.start();
+    started = true;
+    heartbeats?.start();
+    log.info(
+      {
+        url,
+        edgeUrl: config.edgeUrl ?? null,
+        ice: config.ice,
+        maxSessions: config.maxSessions,
+        workers: config.workers,
+      },
+      'started',
+    );
+  };
 
   return {
     sessions,
@@ -114,41 +146,27 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     get url() {
       return url;
     },
-    async start() {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      const { port } = server.address() as AddressInfo;
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      if (!url) url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-      await sessions.start();
-      heartbeats?.start();
-      log.info(
-        {
-          url,
-          edgeUrl: config.edgeUrl ?? null,
-          ice: config.ice,
-          maxSessions: config.maxSessions,
-          workers: config.workers,
-        },
-        'started',
-      );
+    start() {
+      starting ??= start();
+      return starting;
     },
     shutdown() {
-      stopping ??= shutdown({
-        sessions,
-        events,
-        heartbeats,
-        edge,
-        server,
-        metrics,
-        log,
-        drainTimeoutMs: config.drainTimeoutMs,
-      });
+      // A signal during start-up: let the start finish (or fail) first, then drain and stop as
+      // usual, so worker threads are never torn down half-spawned.
+      stopping ??= (starting ?? Promise.resolve())
+        .catch(() => {})
+        .then(() =>
+          shutdown({
+            sessions,
+            events,
+            heartbeats,
+            edge,
+            server,
+            metrics,
+            log,
+            drainTimeoutMs: config.drainTimeoutMs,
+          }),
+        );
       return stopping;
     },
   };

@@ -63,6 +63,10 @@ process.on('SIGINT', onSignal);
 try {
   await node.start();
 } catch (error) {
-  log.fatal({ err: error }, 'start_failed');
-  process.exit(1);
+  // Stopping already: the signal handler ends the process once the shutdown logged `stopped`.
+  if (signals === 0) {
+    log.fatal({ err: error }, 'start_failed');
+    process.exit(1);
+  }
+  log.warn({ err: error }, 'start_interrupted');
 }

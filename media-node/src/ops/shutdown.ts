@@ -14,6 +14,8 @@ import type { Metrics } from './metrics.ts';
 
 /** Bound on each step that talks to the edge after the drain deadline, in ms. */
 const EDGE_STEP_TIMEOUT_MS = 3_000;
+/** While draining, what is being waited for is logged this often, in ms. */
+export const DRAIN_PROGRESS_INTERVAL_MS = 5_000;
 
 export interface ShutdownParts {
   sessions: SessionHost;
@@ -24,6 +26,8 @@ export interface ShutdownParts {
   metrics: Metrics;
   log: Logger;
   drainTimeoutMs: number;
+  /** Defaults to {@link DRAIN_PROGRESS_INTERVAL_MS} (tests shorten it). */
+  progressIntervalMs?: number;
 }
 
 export interface ShutdownResult {
@@ -43,7 +47,24 @@ export async function shutdown(p: ShutdownParts): Promise<ShutdownResult> {
     'shutting_down',
   );
   await withTimeout(p.heartbeats?.setState('draining') ?? Promise.resolve(), EDGE_STEP_TIMEOUT_MS);
-  await p.sessions.waitUntilEmpty(Math.max(0, p.drainTimeoutMs - (performance.now() - started)));
+  const deadline = started + p.drainTimeoutMs;
+  // A drain can last the whole deadline (30 s by default): say what it waits for, so an
+  // operator watching Ctrl-C knows it is sessions and not a hang.
+  const progress = setInterval(() => {
+    p.log.info(
+      {
+        sessions: p.sessions.sessionCount,
+        rooms: p.sessions.roomCount,
+        remainingMs: Math.max(0, Math.round(deadline - performance.now())),
+      },
+      'draining_wait',
+    );
+  }, p.progressIntervalMs ?? DRAIN_PROGRESS_INTERVAL_MS);
+  try {
+    await p.sessions.waitUntilEmpty(Math.max(0, deadline - performance.now()));
+  } finally {
+    clearInterval(progress);
+  }
   const forcedCloses = await p.sessions.closeAll('node_shutdown');
   p.metrics.drainForcedCloses.inc(forcedCloses);
   await p.sessions.stop();

@@ -254,7 +254,10 @@ export class SessionRegistry implements SessionHost {
   /** Starts the idle and gone-peer reaper (connect timeouts are per session). */
   start(): void {
     const { idleTimeoutMs, peerTimeoutMs } = this.#o.config;
-    const every = Math.max(50, Math.min(1_000, Math.floor(Math.min(idleTimeoutMs, peerTimeoutMs) / 4)));
+    const every = Math.max(
+      50,
+      Math.min(1_000, Math.floor(Math.min(idleTimeoutMs, peerTimeoutMs) / 4)),
+    );
     this.#reaper = setInterval(() => this.#reapIdle(), every);
   }
 
