@@ -81,6 +81,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
             : undefined,
   });
   const server = createHttpServer({
+    edgeUrl: config.edgeUrl,
     router,
     secret: config.sharedSecret,
     replayGuard: new ReplayGuard(),

@@ -10,6 +10,7 @@ import { type ReplayGuard, verifyRequest } from '../../../shared/signing.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { readBody } from './body.ts';
+import { notHereError } from './not-here.ts';
 import type { Router } from './router.ts';
 import type { Reply, Route } from './types.ts';
 
@@ -23,6 +24,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   metrics: Metrics;
   log: Logger;
+  /** The edge this node reports to: unknown public paths get a 404 that points there. */
+  edgeUrl?: string | undefined;
 }
 
 export function createHttpServer(o: HttpServerOptions): Server {
@@ -52,7 +55,7 @@ async function handle(
   const route = typeof match === 'object' ? match.route : 'unmatched';
   let reply: Reply;
   try {
-    if (match === undefined) throw new MediaError('not_found', 'no such route');
+    if (match === undefined) throw notHereError(url.pathname, o.edgeUrl);
     if (match === 'method') throw new MediaError('not_found', `no ${method} route here`);
     const body = await readBody(req, o.maxBodyBytes);
     if (match.handler.signed) {
