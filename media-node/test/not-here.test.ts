@@ -16,7 +16,7 @@ describe('unknown public paths on a media node', () => {
       const res = await fetch(`${t.node.url}${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/json');
-      const body = await res.json();
+      const body = (await res.json()) as { error: unknown };
       expect(body.error).toEqual({
         code: 'not_found',
         message: `this is a media node, not the API: the public API is on the edge, at ${t.edge.url}/api/media`,
@@ -25,7 +25,9 @@ describe('unknown public paths on a media node', () => {
     }
     const post = await fetch(`${t.node.url}/api/media/sessions`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(404);
-    expect((await post.json()).error.apiUrl).toBe(`${t.edge.url}/api/media`);
+    expect(((await post.json()) as { error: { apiUrl?: string } }).error.apiUrl).toBe(
+      `${t.edge.url}/api/media`,
+    );
   });
 
   it('keeps the plain 404 for unknown internal routes', async () => {
