@@ -5,6 +5,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaApiError } from '../client/errors.ts';
+import { createLoopbackPeer, waitForConnected, waitForGathering } from './support/loopback-peer.ts';
 import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { joinWerift } from './support/werift-participant.ts';
@@ -142,6 +144,65 @@ describe('UDP from unrelated addresses', () => {
     } finally {
       for (const s of sockets) s.close();
       await client.leave();
+    }
+  });
+});
+
+describe('hostile SDP through the edge', () => {
+  it('refuses too many m-lines and bad fingerprints with 400 in our words; the session still connects after', async () => {
+    const api = await stack.api('test-hostile-sdp');
+    const { sessionId } = await api.createSession({ room: 'hostile-sdp', echo: true });
+    const refused = async (sdp: string) => {
+      const error = await api.sendOffer(sessionId, sdp).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(MediaApiError);
+      return error as MediaApiError;
+    };
+    const big = createLoopbackPeer();
+    const pc = createLoopbackPeer();
+    try {
+      // 80 m-lines in ~40 KB: inside every size limit, past the node's m-line bound.
+      for (let i = 0; i < 40; i++) {
+        big.addTransceiver('audio', { direction: 'sendrecv' });
+        big.addTransceiver('video', { direction: 'sendrecv' });
+      }
+      await big.setLocalDescription(await big.createOffer());
+      const tooMany = await refused(big.localDescription?.sdp ?? '');
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.code).toBe('invalid_request');
+      expect(tooMany.details).toMatchObject({ limit: 64 });
+
+      pc.addTransceiver('audio', { direction: 'sendrecv' });
+      pc.addTransceiver('video', { direction: 'sendrecv' });
+      await pc.setLocalDescription(await pc.createOffer());
+      await waitForGathering(pc);
+      const good = pc.localDescription?.sdp ?? '';
+      const badPrint = await refused(
+        good.replace(/^a=fingerprint:sha-256 (\S+)$/gm, 'a=fingerprint:sha-256 $1:00'),
+      );
+      expect(badPrint.status).toBe(400);
+      expect(badPrint.message).toMatch(/DTLS fingerprint/);
+      const noPayloads = await refused(good.replace(/^(m=audio \d+ \S+) .*$/m, '$1'));
+      expect(noPayloads.status).toBe(400);
+      expect(noPayloads.message).not.toMatch(/m line not found/);
+
+      const answer = await api.sendOffer(sessionId, good);
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+      await waitForConnected(pc);
+      for (let i = 0; i < 50; i++) {
+        if ((await api.getSession(sessionId)).state === 'connected') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await api.getSession(sessionId)).state).toBe('connected');
+    } catch (error) {
+      console.error(await stack.logTail());
+      throw error;
+    } finally {
+      await big.close();
+      await pc.close();
+      await api.deleteSession(sessionId).catch(() => {});
     }
   });
 });
