@@ -79,6 +79,8 @@ export class Session {
   activity = 0;
   /** Reaper bookkeeping: last seen `activity` and when it last changed (ms). */
   idleMark = { activity: -1, at: 0 };
+  /** Reaper bookkeeping: last seen `peerHeard()` and when it last changed (ms). */
+  peerMark = { heard: -1, at: 0 };
   readonly published = new Map<string, PublishedTrack>();
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #channels = new Set<RTCDataChannel>();
@@ -292,14 +294,15 @@ export class Session {
   }
 
   /**
-   * Milliseconds since the peer was last heard from its validated address (consent check or
-   * media), or undefined before it ever was. A closed tab sends nothing: RFC 7675 consent checks
-   * come every ~5 s from a live one.
+   * Datagrams received from the peer's validated address so far (consent checks, media, DTLS);
+   * the reaper fails a connected session whose count stops moving (a closed tab sends nothing,
+   * a live one a consent check every ~5 s, RFC 7675). Undefined without a guarded socket.
    */
-  silentForMs(now = performance.now()): number | undefined {
-    let last = 0;
-    for (const g of this.#guards.values()) last = Math.max(last, g.lastHeardAt);
-    return last === 0 ? undefined : now - last;
+  peerHeard(): number | undefined {
+    if (this.#guards.size === 0) return undefined;
+    let heard = 0;
+    for (const g of this.#guards.values()) heard += g.heard;
+    return heard;
   }
 
   #guardSockets(): void {

@@ -17,8 +17,9 @@
  * Dropped datagrams are counted by bounded reason. The accepted path costs two comparisons
  * (last admitted host and port) per packet.
  *
- * Every datagram admitted from a validated source also refreshes {@link lastHeardAt}: a peer
- * that sends neither consent checks (RFC 7675, every ~5 s) nor media is gone.
+ * Every datagram admitted from a validated source also counts in {@link heard} (a plain integer,
+ * no clock read per packet): a peer whose count stops moving sends neither consent checks
+ * (RFC 7675, every ~5 s) nor media, and is gone.
  */
 import { type IceCredentials, isAuthenticatedBinding, isStunRange, stunKind } from './stun-auth.ts';
 
@@ -52,8 +53,8 @@ export class UdpSourceGuard {
   readonly #validated: Array<[string, number]> = [];
   #lastHost = '';
   #lastPort = -1;
-  /** `performance.now()` of the last datagram admitted from a validated source (0: never). */
-  lastHeardAt = 0;
+  /** Datagrams admitted from a validated source (authenticated checks, media, DTLS). */
+  heard = 0;
 
   constructor(agent: IceAgent, drops: UdpDropCounters) {
     this.#agent = agent;
@@ -72,7 +73,7 @@ export class UdpSourceGuard {
     const [host, port] = addr;
     if (!isStunRange(data)) {
       if ((port === this.#lastPort && host === this.#lastHost) || this.#known(host, port)) {
-        this.lastHeardAt = performance.now();
+        this.heard++;
         return true;
       }
       this.#drops.unknown_source++;
@@ -89,7 +90,7 @@ export class UdpSourceGuard {
       return false;
     }
     this.#validate(host, port);
-    this.lastHeardAt = performance.now();
+    this.heard++;
     return true;
   }
 
