@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RTCPeerConnection } from 'werift';
 import { createLoopbackPeer } from '../../test/support/loopback-peer.ts';
 import { MAX_SDP_MEDIA_SECTIONS } from '../src/rtc/sdp-limits.ts';
-import { TestClient } from './helpers/test-client.ts';
-import { startTestNode, type TestNode } from './helpers/test-node.ts';
+import { pump, TestClient } from './helpers/test-client.ts';
+import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts';
 
 /** A real client offer: `audio` and `video` transceivers with the given direction. */
 async function clientOffer(
@@ -142,5 +142,42 @@ describe('hostile client SDP', () => {
     expect(res.json.error.code).toBe('invalid_request');
     expect(res.json.error.message).not.toMatch(/m line not found/);
     expect(res.json.error.message).toMatch(/^SDP could not be applied/);
+  });
+
+  it('keeps an established session usable after a refused renegotiation offer', async () => {
+    const client = new TestClient(t, 'reneg-1', 6, { echo: true });
+    try {
+      await client.join();
+      const broken = (await client.pc.createOffer()).sdp.replace(/^(m=audio \d+ \S+) .*$/m, '$1');
+      const refused = await offer('reneg-1', broken);
+      expect(refused.status).toBe(400);
+      const tooMany = await offer(
+        'reneg-1',
+        `${broken}${'m=audio 9 UDP/TLS/RTP/SAVPF 96\r\n'.repeat(70)}`,
+      );
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.json.error.limit).toBe(MAX_SDP_MEDIA_SECTIONS);
+      // A correct renegotiation on the same peer connection is answered and media still flows.
+      await client.pc.setLocalDescription(await client.pc.createOffer());
+      const res = await offer('reneg-1', client.pc.localDescription?.sdp ?? '');
+      expect(res.status).toBe(200);
+      await client.pc.setRemoteDescription({ type: 'answer', sdp: res.json.sdp });
+      const before = client.count(6, 'video');
+      const stop = pump([client]);
+      try {
+        await eventually(
+          () => client.count(6, 'video') >= before + 10,
+          5_000,
+          'echo after renegotiation',
+        );
+      } finally {
+        stop();
+      }
+      expect((await t.api.request('GET', '/internal/v1/sessions/reneg-1')).json.state).toBe(
+        'connected',
+      );
+    } finally {
+      await client.close();
+    }
   });
 });
