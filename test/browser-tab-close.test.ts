@@ -1,0 +1,93 @@
+/**
+ * Issue 12 item 13 with a real browser: a Chromium tab in a room is closed without Leave. The
+ * other participant must see it leave within ~10 s (ICE consent stops, or DTLS close_notify),
+ * not after the 60 s idle timeout, and the edge must report the session ended.
+ */
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from './support/stack.ts';
+import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** From PLATFORM-NOTES: loopback ICE, fake media, nothing that phones home. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate',
+];
+const ROOM = 'tab-close-room';
+
+let stack: TestStack;
+let browser: Browser | undefined;
+let bot: WeriftParticipant | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
+  stack = await startTestStack();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+});
+
+afterAll(async () => {
+  await bot?.leave().catch(() => {});
+  await browser?.close();
+  await stack?.teardown();
+});
+
+describe('a browser tab closed without Leave', () => {
+  it('leaves the room within ~10 s and its session ends', async () => {
+    if (!browser) throw new Error('no browser');
+    bot = await joinWerift({
+      api: await stack.api('werift-bot'),
+      room: ROOM,
+      name: 'bot',
+      test: 'tab-close',
+    });
+    const token = await stack.token({ device: 'chromium-tab' });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${stack.edgeUrl}/#token=${token}&room=${ROOM}`);
+      await page.click('#join');
+      await page.waitForFunction(`globalThis.mediaDemo.sessionId() !== null`, undefined, {
+        timeout: 20_000,
+      });
+      const tab = (await page.evaluate('globalThis.mediaDemo.sessionId()')) as string;
+      await bot.until('frames from the tab', () => (bot?.framesFrom(tab) ?? 0) >= 5, 20_000);
+
+      const closedAt = performance.now();
+      await context.close(); // the tab (and its peer connection) is gone; no Leave was sent
+      await bot.until(
+        'the tab left the room',
+        () =>
+          bot?.events.some(
+            (e) =>
+              e.type === 'participant' && e.action === 'left' && e.participantSessionId === tab,
+          ) ?? false,
+        20_000,
+      );
+      const tookMs = performance.now() - closedAt;
+      console.log(`closed tab left the room after ${Math.round(tookMs)} ms`);
+      expect(tookMs).toBeLessThan(12_000);
+      const view = await (await stack.api('chromium-tab')).getSession(tab);
+      expect(['failed', 'closed']).toContain(view.state);
+    } catch (error) {
+      console.error(await stack.logTail());
+      throw error;
+    } finally {
+      await context.close().catch(() => {});
+    }
+  });
+});
