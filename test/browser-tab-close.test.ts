@@ -80,7 +80,9 @@ describe('a browser tab closed without Leave', () => {
       );
       const tookMs = performance.now() - closedAt;
       console.log(`closed tab left the room after ${Math.round(tookMs)} ms`);
-      expect(tookMs).toBeLessThan(12_000);
+      // PEER_TIMEOUT_MS (10 s) after the tab's last packet, plus the reaper's 0.5 s tick, event
+      // delivery through the edge and a loaded machine; it was 60-65 s (the idle timeout).
+      expect(tookMs).toBeLessThan(14_000);
       const view = await (await stack.api('chromium-tab')).getSession(tab);
       expect(['failed', 'closed']).toContain(view.state);
     } catch (error) {
