@@ -4,6 +4,8 @@
  */
 export const ERROR_STATUS = {
   invalid_request: 400,
+  /** An offer with no codec the node forwards (`offered` names what it had). */
+  unsupported_codecs: 400,
   unauthorized: 401,
   forbidden: 403,
   session_not_found: 404,

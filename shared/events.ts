@@ -34,10 +34,15 @@ export const eventBodySchema = z.discriminatedUnion('type', [
     participantSessionId: z.string().max(64),
     deviceId: nameSchema,
   }),
-  /** A track published in the room (sent to every participant, the publisher included). */
+  /**
+   * A track published in the room (sent to every participant, the publisher included).
+   * `unsupported_codec`: the recipient did not offer the publisher's codec (`codec`, e.g.
+   * `video/H264`), and the node does not transcode, so it will not receive this track.
+   */
   z.object({
     type: z.literal('track'),
-    action: z.enum(['added', 'removed']),
+    action: z.enum(['added', 'removed', 'unsupported_codec']),
+    codec: z.string().max(64).optional(),
     trackId: z.string().max(128),
     kind: trackKind,
     publisherSessionId: z.string().max(64),

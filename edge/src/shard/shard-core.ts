@@ -245,7 +245,7 @@ export class ShardCore {
         await this.end(r, body.reason, now, { notifyNode: false, release: true });
         return true;
       case 'track':
-        if (body.publisherSessionId === r.id) {
+        if (body.publisherSessionId === r.id && body.action !== 'unsupported_codec') {
           r.tracks = applyTrack(r.tracks, body.action, { trackId: body.trackId, kind: body.kind });
           r.updatedAt = now;
         }

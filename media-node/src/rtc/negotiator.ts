@@ -9,6 +9,7 @@ import type { RTCPeerConnection } from 'werift';
 import { MediaError } from '../../../shared/errors.ts';
 import type { ErrorReporter } from '../util/guard.ts';
 import type { SerialQueue } from '../util/serial-queue.ts';
+import { toWireSdp } from './sdp/wire-sdp.ts';
 
 /** Consecutive unanswered offers after which we stop retrying until the next change. */
 const MAX_UNANSWERED = 3;
@@ -89,7 +90,8 @@ export class Negotiator {
     const offer = await this.#o.pc.createOffer();
     await this.#o.pc.setLocalDescription(offer);
     if (this.#closed) return;
-    this.#o.sendOffer(this.#o.pc.localDescription?.sdp ?? offer.sdp);
+    // werift writes the settled DTLS role and per-section ice-lite; an offer says actpass.
+    this.#o.sendOffer(toWireSdp(this.#o.pc.localDescription?.sdp ?? offer.sdp, 'offer'));
     this.#timer = setTimeout(() => this.#onTimeout(), this.#o.answerTimeoutMs);
   }
 

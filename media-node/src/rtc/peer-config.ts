@@ -14,8 +14,9 @@
  * - The default `bundlePolicy` is `max-compat` (one ICE+DTLS transport per m-line).
  */
 import { isIPv6 } from 'node:net';
-import { type PeerConfig, useOPUS, useVP8 } from 'werift';
+import type { PeerConfig } from 'werift';
 import type { IceServer } from '../../../shared/api.ts';
+import { weriftCodecs } from './sdp/codec-table.ts';
 
 /** ICE settings of a media node, from its environment. */
 export interface NodeIceOptions {
@@ -34,9 +35,12 @@ const FULL_ICE_STUN_GATHER_TIMEOUT_S = 1;
 /** A loopback STUN url nobody answers: satisfies werift without leaving the machine. */
 export const LOOPBACK_STUN_URL = 'stun:127.0.0.1:9';
 
-/** The codecs every peer of this platform negotiates: one per kind, so forwarding never transcodes. */
+/**
+ * The codecs every peer of this platform negotiates (sdp/codec-table.ts). Forwarding never
+ * transcodes: each subscription is restricted to its publisher's codec (session.ts).
+ */
 function codecs(): PeerConfig['codecs'] {
-  return { audio: [useOPUS()], video: [useVP8()] };
+  return weriftCodecs();
 }
 
 function singleHost(address: string): Partial<PeerConfig> {

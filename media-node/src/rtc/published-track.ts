@@ -97,6 +97,11 @@ export class PublishedTrack {
     this.#unsubscribe = unSubscribe;
   }
 
+  /** The codec the publisher negotiated first (what it sends), undefined before negotiation. */
+  get codec(): { mimeType: string; clockRate: number } | undefined {
+    return this.#track.codec;
+  }
+
   get info(): TrackInfo {
     return { trackId: this.id, kind: this.kind };
   }

@@ -16,6 +16,7 @@ import { Forwarding } from './forwarding.ts';
 import { LoadGuard } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
+import { type PreparedOffer, prepareRemoteOffer } from './sdp/remote-offer.ts';
 import { assertWebRtcSdp } from './sdp-check.ts';
 import { assertFingerprints, assertMediaSections } from './sdp-limits.ts';
 import { Session, SessionClosedError, type SessionHooks } from './session.ts';
@@ -138,12 +139,14 @@ export class SessionRegistry implements SessionHost {
     assertWebRtcSdp(req.sdp, 'offer');
     assertMediaSections(req.sdp, 'offer');
     assertFingerprints(req.sdp, 'offer');
+    // Throws `unsupported_codecs` before any session exists: a corrected offer starts afresh.
+    const offer = this.#prepare(id, req.sdp);
     const existing = this.#sessions.get(id);
     if (existing) {
       if (existing.room !== req.room || existing.deviceId !== req.deviceId) {
         throw new MediaError('invalid_state', 'session exists with another room or device');
       }
-      return this.#signal(() => existing.acceptOffer(req.sdp));
+      return this.#signal(() => existing.acceptOffer(offer));
     }
     if (this.#draining) throw drainingError();
     if (this.load.overloaded) {
@@ -189,12 +192,24 @@ export class SessionRegistry implements SessionHost {
     room.add(session);
     this.#o.metrics.sessionsCreated.inc({ device_class: deviceClass(req.deviceId) });
     try {
-      return await session.acceptOffer(req.sdp);
+      return await session.acceptOffer(offer);
     } catch (error) {
       // The edge gets the error reply; no events for a session that never started.
       session.close('node_rejected', { silent: true });
       throw this.#toMediaError(error, id);
     }
+  }
+
+  /** The offer as werift should see it (sdp/remote-offer.ts); rejected sections are logged. */
+  #prepare(id: string, sdp: string): PreparedOffer {
+    const offer = prepareRemoteOffer(sdp);
+    for (const r of offer.rejected) {
+      this.#o.log?.warn(
+        { sessionId: id, mid: r.mid, kind: r.kind, reason: r.reason },
+        'sdp_section_rejected',
+      );
+    }
+    return offer;
   }
 
   async answer(id: string, sdp: string): Promise<void> {

@@ -22,6 +22,9 @@ import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import type { AcceptedCodec, PreparedOffer } from './sdp/remote-offer.ts';
+import { canReceive, preferenceFor } from './sdp/subscription-codec.ts';
+import { toWireSdp } from './sdp/wire-sdp.ts';
 import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
 import { patchNackHandler, patchSenderBwe } from './werift-patches.ts';
 
@@ -95,6 +98,8 @@ export class Session {
   readonly #watched = new WeakSet<object>();
   #connectTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Codecs the client offered (its last offer): what subscriptions may send it. */
+  #receivable: readonly AcceptedCodec[] = [];
 
   constructor(o: SessionOptions) {
     this.#o = o;
@@ -128,11 +133,12 @@ export class Session {
   }
 
   /** Applies a client offer (first or renegotiation) and returns the answer with our candidate. */
-  acceptOffer(sdp: string): Promise<string> {
+  acceptOffer(offer: PreparedOffer): Promise<string> {
     return this.#serial.run(async () => {
       this.#assertOpen();
       await this.#negotiator.yieldToRemoteOffer();
-      await this.#pc.setRemoteDescription({ type: 'offer', sdp });
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      this.#receivable = offer.accepted;
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       if (this.state === 'new') this.state = 'negotiating';
       await this.#gathered();
@@ -143,7 +149,7 @@ export class Session {
       const answer = this.#pc.localDescription?.sdp;
       if (!answer) throw new Error('no local description after createAnswer');
       this.#negotiator.kick();
-      return answer;
+      return toWireSdp(answer, 'answer');
     });
   }
 
@@ -174,11 +180,27 @@ export class Session {
   /** Starts forwarding `track` to this session (renegotiates to add an m-line). */
   subscribe(track: PublishedTrack): void {
     if (this.#closed || this.#subscriptions.has(track.id)) return;
+    // No transcoding: the subscriber gets the publisher's codec or, if it never offered it, an
+    // event saying why it gets nothing.
+    const codec = track.codec;
+    if (codec && canReceive(this.#receivable, codec) === 'no') {
+      this.notify({
+        type: 'track',
+        action: 'unsupported_codec',
+        codec: codec.mimeType,
+        trackId: track.id,
+        kind: track.kind,
+        publisherSessionId: track.publisherSessionId,
+        publisherDeviceId: track.publisherDeviceId,
+      });
+      return;
+    }
     const transceiver = this.#pc.addTransceiver(track.kind, {
       direction: 'sendonly',
       // The stream id tells the client which participant the track belongs to.
       streams: [new MediaStream({ id: track.publisherSessionId })],
     });
+    if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
     const sender = transceiver.sender;
     patchSenderBwe(sender.senderBWE);
     const forwarder = this.#o.forwarding.create(sender, () => this.activity++);
