@@ -1,0 +1,103 @@
+/**
+ * An independent WebRTC stack (a Python process: aiortc or GStreamer webrtcbin) joined to a
+ * session through the public API. The process speaks JSON lines (test/interop/*.py): it prints
+ * its offer, takes the node's answer and renegotiation offers, and after its media time prints
+ * what it decoded. Offers from the node arrive on the session's event socket.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { MediaApi } from '../../client/api.ts';
+import { EventStream } from '../../client/event-stream.ts';
+
+export const PYTHON = '/usr/bin/python3';
+
+/** What the peer decoded from the node during its run. */
+export interface InteropResult {
+  frames: number;
+  /** Median I420 plane means of the decoded frames. */
+  y: number | null;
+  u: number | null;
+  v: number | null;
+  /** Median RMS of the second half of the decoded audio (s16). */
+  rms: number | null;
+  messages: string[];
+  connection: string;
+}
+
+export interface InteropPeer {
+  result: Promise<InteropResult>;
+  /** Offer posted -> the session's `connected` event, in ms. */
+  setupMs: Promise<number>;
+}
+
+/** Starts `script` with `args` for `sessionId`; `cleanup` gets what ends it. */
+export function startInteropPeer(
+  api: MediaApi,
+  sessionId: string,
+  script: string,
+  args: string[],
+  cleanup: Array<() => void>,
+): InteropPeer {
+  const child = spawn(PYTHON, [script, ...args]);
+  cleanup.push(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const events = new EventStream({ url: (since) => api.eventsUrl(sessionId, since) });
+  cleanup.push(() => events.close());
+  let offeredAt = 0;
+  let resolveSetup: (ms: number) => void = () => {};
+  const setupMs = new Promise<number>((r) => {
+    resolveSetup = r;
+  });
+  events.on('event', (event) => {
+    if (event.type === 'offer') child.stdin.write(`${JSON.stringify({ offer: event.sdp })}\n`);
+    if (event.type === 'state' && event.state === 'connected') {
+      resolveSetup(performance.now() - offeredAt);
+    }
+  });
+  events.connect();
+  const result = new Promise<InteropResult>((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`${script} exited ${code}: ${stderr}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const msg = JSON.parse(line) as { offer?: string; answer?: string; result?: InteropResult };
+      if (msg.offer) {
+        offeredAt = performance.now();
+        api
+          .sendOffer(sessionId, msg.offer)
+          .then((a) => child.stdin.write(`${JSON.stringify({ answer: a.sdp })}\n`))
+          .catch(reject);
+      } else if (msg.answer) {
+        api.sendAnswer(sessionId, msg.answer).catch(reject);
+      } else if (msg.result) {
+        resolve(msg.result);
+      }
+    });
+  });
+  return { result, setupMs };
+}
+
+/** Fails (never skips) when `modules` cannot be imported by Debian's Python. */
+export async function requirePython(modules: string, debianPackages: string): Promise<void> {
+  const probe = spawn(PYTHON, ['-c', modules]);
+  let stderr = '';
+  probe.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((r) => {
+    probe.on('exit', r);
+    probe.on('error', () => r(-1));
+  });
+  if (code !== 0) {
+    throw new Error(
+      `${modules} failed (${stderr.trim().split('\n').at(-1)}): install ${debianPackages}`,
+    );
+  }
+}
+
+/** The colour came back: I420 plane means within codec tolerance. */
+export function colourMatches(r: InteropResult, c: { y: number; u: number; v: number }): boolean {
+  const near = (got: number | null, want: number) => got !== null && Math.abs(got - want) < 12;
+  return r.frames > 10 && near(r.y, c.y) && near(r.u, c.u) && near(r.v, c.v);
+}
