@@ -8,7 +8,7 @@ Same line protocol as aiortc_peer.py:
 Sends videotestsrc solid colour (--rgb, VP8 or H.264 via x264enc) and a 440 Hz sine (Opus).
 libnice gathers no loopback candidates by itself: 127.0.0.1 is added as its only local address.
 """
-import argparse, json, sys, threading
+import argparse, faulthandler, json, sys, threading
 
 import gi
 
@@ -19,6 +19,7 @@ gi.require_version("Nice", "0.1")
 from gi.repository import GLib, Gst, GstSdp, GstWebRTC, Nice  # noqa: E402
 
 Gst.init(None)
+faulthandler.enable()
 ap = argparse.ArgumentParser()
 ap.add_argument("--seconds", type=float, default=5)
 ap.add_argument("--codec", default="vp8")
@@ -157,17 +158,56 @@ def description(kind, text):
     return GstWebRTC.WebRTCSessionDescription.new(t, msg)
 
 
+# Signaling is applied one message at a time: a node offer that arrived while webrtcbin was
+# still applying the previous answer made create-answer fail now and then.
+queue = []
+busy = [False]
+
+
+def next_message():
+    busy[0] = False
+    if queue:
+        handle(queue.pop(0))
+    return False
+
+
+def fail(step, reply):
+    sys.stderr.write(f"{step} failed: {reply.to_string() if reply else 'no reply'}\n")
+    sys.stderr.flush()
+    GLib.idle_add(lambda: sys.exit(3))
+
+
 def on_answer_created(promise, _):
-    answer = promise.get_reply().get_value("answer")
-    w.emit("set-local-description", answer, Gst.Promise.new())
-    emit({"answer": answer.sdp.as_text()})
+    reply = promise.get_reply()
+    if reply is None or not reply.has_field("answer"):
+        return fail("create-answer", reply)
+    answer = reply.get_value("answer")
+    # Read the text now: the reply (and the description it owns) is freed after this callback.
+    text = answer.sdp.as_text()
+
+    def applied(_p, _u):
+        emit({"answer": text})
+        GLib.idle_add(next_message)
+
+    w.emit("set-local-description", answer, Gst.Promise.new_with_change_func(applied, None))
 
 
 def handle(msg):
+    if busy[0]:
+        queue.append(msg)
+        return False
+    busy[0] = True
     if "answer" in msg:
-        w.emit("set-remote-description", description("answer", msg["answer"]), Gst.Promise.new())
+        w.emit(
+            "set-remote-description",
+            description("answer", msg["answer"]),
+            Gst.Promise.new_with_change_func(lambda _p, _u: GLib.idle_add(next_message), None),
+        )
     elif "offer" in msg:
-        def applied(_p, _u):
+        def applied(promise, _u):
+            reply = promise.get_reply()
+            if reply is not None and reply.has_field("error"):
+                return fail("set-remote-description(offer)", reply)
             w.emit("create-answer", None, Gst.Promise.new_with_change_func(on_answer_created, None))
 
         w.emit(

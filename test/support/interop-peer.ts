@@ -59,7 +59,9 @@ export function startInteropPeer(
   });
   events.connect();
   const result = new Promise<InteropResult>((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`${script} exited ${code}: ${stderr}`)));
+    child.on('exit', (code, signal) =>
+      reject(new Error(`${script} exited ${code ?? signal}: ${stderr}`)),
+    );
     createInterface({ input: child.stdout }).on('line', (line) => {
       const msg = JSON.parse(line) as { offer?: string; answer?: string; result?: InteropResult };
       if (msg.offer) {
