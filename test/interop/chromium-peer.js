@@ -1,0 +1,163 @@
+// Runs inside Chromium (added with page.addScriptTag on the edge's own origin, so the API calls
+// are same-origin): one participant through the public API with a solid-colour canvas track, a
+// 440 Hz oscillator, a data channel, the chosen video codec (setCodecPreferences) and answers to
+// the node's renegotiation offers from the event socket. Reports what it decoded.
+globalThis.interopPeer = {
+  async join({ token, room, echo, codec, rgb, message }) {
+    const api = async (method, path, body) => {
+      const res = await fetch(`/api/media${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    };
+    const canvas = document.createElement('canvas');
+    canvas.width = 320;
+    canvas.height = 240;
+    const ctx = canvas.getContext('2d');
+    const paint = () => {
+      ctx.fillStyle = `#${rgb}`;
+      ctx.fillRect(0, 0, 320, 240);
+    };
+    paint();
+    const painter = setInterval(paint, 50);
+    const audio = new AudioContext();
+    const osc = audio.createOscillator();
+    const dest = audio.createMediaStreamDestination();
+    osc.frequency.value = 440;
+    osc.connect(dest);
+    osc.start();
+    const stream = new MediaStream([
+      ...canvas.captureStream(20).getVideoTracks(),
+      ...dest.stream.getAudioTracks(),
+    ]);
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    const state = {
+      messages: [],
+      remote: [],
+      analysers: [],
+      setupMs: undefined,
+      connected: false,
+    };
+    for (const track of stream.getTracks()) {
+      const t = pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+      if (track.kind === 'video') {
+        const caps = RTCRtpReceiver.getCapabilities('video').codecs;
+        const wanted = caps.filter(
+          (c) =>
+            c.mimeType.toLowerCase() === `video/${codec.toLowerCase()}` &&
+            (codec !== 'H264' || /packetization-mode=1/.test(c.sdpFmtpLine ?? '')),
+        );
+        t.setCodecPreferences(wanted);
+      }
+    }
+    pc.ontrack = (e) => {
+      if (e.track.kind === 'audio') {
+        // Remote audio reaches WebAudio only while a media element plays it (Chromium).
+        const element = new Audio();
+        element.srcObject = new MediaStream([e.track]);
+        element.play().catch(() => {});
+        const analyser = audio.createAnalyser();
+        audio.createMediaStreamSource(new MediaStream([e.track])).connect(analyser);
+        state.analysers.push(analyser);
+        return;
+      }
+      if (e.track.kind !== 'video') return;
+      const video = document.createElement('video');
+      video.muted = true;
+      video.autoplay = true;
+      video.srcObject = new MediaStream([e.track]);
+      document.body.append(video);
+      state.remote.push(video);
+    };
+    const channel = pc.createDataChannel('chat');
+    channel.onopen = () => channel.send(message);
+    channel.onmessage = (e) => state.messages.push(String(e.data));
+    const session = await api('POST', '/sessions', room ? { room } : { echo });
+    const events = new WebSocket(
+      `${location.origin.replace('http', 'ws')}/api/media/sessions/${session.sessionId}/events?access_token=${token}&since=0`,
+    );
+    let signaling = Promise.resolve();
+    const started = performance.now();
+    events.onmessage = (m) => {
+      const event = JSON.parse(m.data);
+      if (event.type === 'state' && event.state === 'connected') {
+        state.setupMs ??= performance.now() - started;
+        state.connected = true;
+      }
+      if (event.type !== 'offer') return;
+      signaling = signaling.then(async () => {
+        await pc.setRemoteDescription({ type: 'offer', sdp: event.sdp });
+        await pc.setLocalDescription(await pc.createAnswer());
+        await api('POST', `/sessions/${session.sessionId}/answer`, {
+          sdp: pc.localDescription.sdp,
+        });
+      });
+    };
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      setTimeout(resolve, 2000);
+    });
+    const answer = await api('POST', `/sessions/${session.sessionId}/offer`, {
+      sdp: pc.localDescription.sdp,
+    });
+    await pc.setRemoteDescription(answer);
+    this.current = { pc, state, painter, osc, events, sessionId: session.sessionId };
+    return session.sessionId;
+  },
+
+  /** Decoded video frames, the centre colour of each remote video, audio energy, messages. */
+  async report() {
+    const { pc, state } = this.current;
+    const stats = await pc.getStats();
+    let framesDecoded = 0;
+    let audioEnergy = 0;
+    let sentCodec = '';
+    const codecs = new Map();
+    for (const s of stats.values()) if (s.type === 'codec') codecs.set(s.id, s.mimeType);
+    for (const analyser of state.analysers) {
+      const samples = new Float32Array(analyser.fftSize);
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const v of samples) sum += v * v;
+      audioEnergy = Math.max(audioEnergy, Math.sqrt(sum / samples.length));
+    }
+    for (const s of stats.values()) {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += s.framesDecoded ?? 0;
+      if (s.type === 'outbound-rtp' && s.kind === 'video') sentCodec = codecs.get(s.codecId);
+    }
+    const colours = state.remote.map((video) => {
+      if (video.videoWidth === 0) return null;
+      const c = document.createElement('canvas');
+      c.width = video.videoWidth;
+      c.height = video.videoHeight;
+      const g = c.getContext('2d');
+      g.drawImage(video, 0, 0);
+      const [r, gr, b] = g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
+      return [r, gr, b];
+    });
+    return {
+      framesDecoded,
+      audioEnergy,
+      sentCodec,
+      colours,
+      messages: state.messages,
+      connected: state.connected,
+      setupMs: state.setupMs,
+    };
+  },
+
+  close() {
+    const c = this.current;
+    if (!c) return;
+    clearInterval(c.painter);
+    c.osc.stop();
+    c.events.close();
+    c.pc.close();
+  },
+};
