@@ -103,9 +103,20 @@ globalThis.interopPeer = {
       pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
       setTimeout(resolve, 2000);
     });
-    const answer = await api('POST', `/sessions/${session.sessionId}/offer`, {
-      sdp: pc.localDescription.sdp,
-    });
+    // A node whose event loop is late (the machine is shared) refuses with 503 and Retry-After;
+    // a client retries, as this one does.
+    let answer;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        answer = await api('POST', `/sessions/${session.sessionId}/offer`, {
+          sdp: pc.localDescription.sdp,
+        });
+        break;
+      } catch (error) {
+        if (attempt >= 4 || !/: 503 /.test(String(error))) throw error;
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+    }
     await pc.setRemoteDescription(answer);
     this.current = { pc, state, painter, osc, events, sessionId: session.sessionId };
     return session.sessionId;

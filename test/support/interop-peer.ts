@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { MediaApi } from '../../client/api.ts';
+import { MediaApiError } from '../../client/errors.ts';
 import { EventStream } from '../../client/event-stream.ts';
 
 export const PYTHON = '/usr/bin/python3';
@@ -66,8 +67,7 @@ export function startInteropPeer(
       const msg = JSON.parse(line) as { offer?: string; answer?: string; result?: InteropResult };
       if (msg.offer) {
         offeredAt = performance.now();
-        api
-          .sendOffer(sessionId, msg.offer)
+        sendOfferRetrying(api, sessionId, msg.offer)
           .then((a) => child.stdin.write(`${JSON.stringify({ answer: a.sdp })}\n`))
           .catch(reject);
       } else if (msg.answer) {
@@ -102,4 +102,23 @@ export async function requirePython(modules: string, debianPackages: string): Pr
 export function colourMatches(r: InteropResult, c: { y: number; u: number; v: number }): boolean {
   const near = (got: number | null, want: number) => got !== null && Math.abs(got - want) < 12;
   return r.frames > 10 && near(r.y, c.y) && near(r.u, c.u) && near(r.v, c.v);
+}
+
+/**
+ * Posts an offer, retrying a `503` (a node whose event loop is late on the shared test machine
+ * refuses new work with `Retry-After`) as a client should.
+ */
+async function sendOfferRetrying(
+  api: MediaApi,
+  sessionId: string,
+  sdp: string,
+): Promise<{ type: 'answer'; sdp: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.sendOffer(sessionId, sdp);
+    } catch (error) {
+      if (attempt >= 4 || !(error instanceof MediaApiError) || error.status !== 503) throw error;
+      await new Promise((r) => setTimeout(r, (error.retryAfterSeconds ?? 1) * 1000));
+    }
+  }
 }
