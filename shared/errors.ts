@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   media_node_unavailable: 503,
   capacity_exceeded: 503,
   draining: 503,
+  misconfigured: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -38,9 +38,14 @@ export const MAX_CANDIDATE_LENGTH = 1_024;
 export const MAX_METADATA_LENGTH = 2_048;
 
 /** Media nodes heartbeat this often, in ms. */
-export const HEARTBEAT_INTERVAL_MS = 5_000;
-/** A node whose last heartbeat is older than this is lost, in ms. */
-export const HEARTBEAT_TIMEOUT_MS = 15_000;
+export const HEARTBEAT_INTERVAL_MS = 3_000;
+/**
+ * A node whose last heartbeat is older than this is lost, in ms: three missed heartbeats. A
+ * killed node is then declared lost at most 9 s after the kill (its last heartbeat came at the
+ * latest at the kill), and its sessions fail `node_lost` within the promised 15 s with ~6 s
+ * left for the fan-out to the shards.
+ */
+export const HEARTBEAT_TIMEOUT_MS = 9_000;
 
 /** Signed requests older or newer than this (clock skew included) are refused, in ms. */
 export const SIGNATURE_WINDOW_MS = 30_000;

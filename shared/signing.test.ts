@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
 import {
+  deriveNodeKey,
+  fromNode,
   NONCE_HEADER,
   ReplayGuard,
   SIGNATURE_HEADER,
   signRequest,
   TIMESTAMP_HEADER,
+  toNode,
   verifyRequest,
 } from './signing.ts';
 
 const secret = 'test-secret';
-const req = { method: 'POST', path: '/internal/v1/sessions/s1/offer', body: '{"sdp":"v=0"}' };
+const req = {
+  method: 'POST',
+  path: '/internal/v1/sessions/s1/offer',
+  body: '{"sdp":"v=0"}',
+  party: toNode('node-a'),
+};
 const now = 1_700_000_000_000;
 
 describe('request signing', () => {
@@ -69,6 +78,35 @@ describe('request signing', () => {
       ok: false,
       reason: 'replayed',
     });
+  });
+});
+
+describe('per-node keys and parties', () => {
+  it('derives a distinct key per node, equal to HMAC(master, "node:" + id) in Node', async () => {
+    const a = await deriveNodeKey('master-secret', 'node-a');
+    expect(a).toBe(createHmac('sha256', 'master-secret').update('node:node-a').digest('hex'));
+    expect(await deriveNodeKey('master-secret', 'node-b')).not.toBe(a);
+    expect(await deriveNodeKey('other-master', 'node-a')).not.toBe(a);
+  });
+
+  it('refuses a request replayed on another node or in the other direction', async () => {
+    const headers = await signRequest(secret, req, now);
+    for (const party of [toNode('node-b'), fromNode('node-a')]) {
+      expect(await verifyRequest(secret, { ...req, party }, headers, { now })).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+    }
+  });
+
+  it('refuses timestamps below the floor (a capture from before a restart) as replayed', async () => {
+    const headers = await signRequest(secret, req, now - 1);
+    expect(await verifyRequest(secret, req, headers, { now, notBefore: now })).toEqual({
+      ok: false,
+      reason: 'replayed',
+    });
+    const fresh = await signRequest(secret, req, now);
+    expect(await verifyRequest(secret, req, fresh, { now, notBefore: now })).toEqual({ ok: true });
   });
 });
 

@@ -1,9 +1,13 @@
 /**
  * HMAC-SHA256 request signing between the edge and the media nodes (both directions).
  *
- * The signature covers a timestamp, a random nonce, the method, the path with its query and the
- * exact body text, so a captured request cannot be altered, and cannot be replayed once its
- * timestamp leaves the window or its nonce has been seen (see {@link ReplayGuard}).
+ * Each node has its own key, derived from the edge's master secret and the node id
+ * ({@link deriveNodeKey}): a node holds only its key, so it can speak for itself and nobody else.
+ * The signature covers a timestamp, a random nonce, the party (which node, and which direction:
+ * {@link toNode} / {@link fromNode}), the method, the path with its query and the exact body
+ * text, so a captured request cannot be altered, cannot be replayed on another node or in the
+ * other direction, and cannot be replayed once its timestamp leaves the window, falls below a
+ * floor (`notBefore`), or its nonce has been seen (see {@link ReplayGuard}).
  * Uses only WebCrypto, which Node and the Workers runtime both provide.
  */
 import { SIGNATURE_WINDOW_MS } from './limits.ts';
@@ -12,11 +16,15 @@ export const SIGNATURE_HEADER = 'x-media-signature';
 export const TIMESTAMP_HEADER = 'x-media-timestamp';
 export const NONCE_HEADER = 'x-media-nonce';
 
-const SCHEME = 'v1=';
+/** v2: the party joined the signed text (v1 had none). */
+const SCHEME = 'v2=';
 const encoder = new TextEncoder();
 /** Written this way so the file typechecks under both Node's and the Workers' global types. */
 type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 const keys = new Map<string, Promise<HmacKey>>();
+/** Bounds the key caches: one entry per secret in use (a few nodes, rotation included). */
+const MAX_CACHED_KEYS = 1_024;
+const derived = new Map<string, Promise<string>>();
 
 export interface SignableRequest {
   method: string;
@@ -24,6 +32,18 @@ export interface SignableRequest {
   path: string;
   /** The body text exactly as sent; `''` for none. */
   body: string;
+  /** Who the request is for or from: {@link toNode} or {@link fromNode}. */
+  party: string;
+}
+
+/** The party of an edge -> node request: a request replayed on another node is refused. */
+export function toNode(nodeId: string): string {
+  return `edge->node:${nodeId}`;
+}
+
+/** The party of a node -> edge request: the node id whose key signs it. */
+export function fromNode(nodeId: string): string {
+  return `node->edge:${nodeId}`;
 }
 
 export type VerifyFailure =
@@ -41,26 +61,59 @@ export interface VerifyOptions {
   windowMs?: number;
   /** Remembers nonces; without one, a replay inside the window is not detected. */
   replayGuard?: ReplayGuard;
+  /**
+   * Timestamps below this (ms since epoch) are refused as `replayed`: a node's process start,
+   * so a request captured before a restart is not accepted by the new process.
+   */
+  notBefore?: number;
+}
+
+/** Keeps `map` under {@link MAX_CACHED_KEYS} entries (oldest first out). */
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  map.set(key, value);
+  if (map.size > MAX_CACHED_KEYS) map.delete(map.keys().next().value as string);
+  return value;
 }
 
 function hmacKey(secret: string): Promise<HmacKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      'raw',
-      encoder.encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify'],
-    );
-    keys.set(secret, key);
-  }
-  return key;
+  return (
+    keys.get(secret) ??
+    remember(
+      keys,
+      secret,
+      crypto.subtle.importKey(
+        'raw',
+        encoder.encode(secret),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign', 'verify'],
+      ),
+    )
+  );
+}
+
+/**
+ * The key of one node: hex HMAC-SHA256(master, `node:<nodeId>`). The edge derives it to verify
+ * and sign; an operator derives it once per node (`npm run -s node-key -- <nodeId>`) and gives
+ * the node only that value (`NODE_KEY`).
+ */
+export function deriveNodeKey(master: string, nodeId: string): Promise<string> {
+  const cacheKey = `${master}\n${nodeId}`;
+  return (
+    derived.get(cacheKey) ??
+    remember(
+      derived,
+      cacheKey,
+      hmacKey(master).then(async (key) =>
+        toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(`node:${nodeId}`))),
+      ),
+    )
+  );
 }
 
 function canonical(req: SignableRequest, timestamp: string, nonce: string): Uint8Array {
   return encoder.encode(
-    `${timestamp}\n${nonce}\n${req.method.toUpperCase()}\n${req.path}\n${req.body}`,
+    `${timestamp}\n${nonce}\n${req.party}\n${req.method.toUpperCase()}\n${req.path}\n${req.body}`,
   );
 }
 
@@ -138,6 +191,9 @@ export async function verifyRequest(
     return { ok: false, reason: 'malformed' };
   }
   if (Math.abs(now - ts) > windowMs) return { ok: false, reason: 'expired' };
+  if (options.notBefore !== undefined && ts < options.notBefore) {
+    return { ok: false, reason: 'replayed' };
+  }
   const valid = await crypto.subtle.verify(
     'HMAC',
     await hmacKey(secret),

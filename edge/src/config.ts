@@ -3,7 +3,10 @@
  * default, validated once per environment object with an exact message on a bad value.
  */
 import { z } from 'zod';
+import { isDevelopmentSecret } from '../../shared/dev-secrets.ts';
 import { HEARTBEAT_TIMEOUT_MS, MAX_BODY_BYTES, MAX_ICE_CANDIDATES } from '../../shared/limits.ts';
+import { DEFAULT_MAX_TOKEN_TTL_S } from './auth/token.ts';
+import { DEFAULT_NODE_URL_ALLOW, parseUrlPatterns } from './registry/node-url.ts';
 
 /** `[vars]` arrive as strings; an unset or empty one takes the default. */
 function intVar(def: number, min: number, max: number) {
@@ -36,6 +39,36 @@ const configSchema = z.object({
   SESSION_RETENTION_MS: intVar(3_600_000, 1_000, 7 * 86_400_000),
   /** A node silent this long is lost, in ms. */
   HEARTBEAT_TIMEOUT_MS: intVar(HEARTBEAT_TIMEOUT_MS, 1_000, 600_000),
+  /**
+   * `development` (set by `.dev.vars`, which only the local stack and `wrangler dev` read)
+   * allows the committed development secrets; anything else, unset included, refuses them.
+   */
+  ENVIRONMENT: z.preprocess((v) => (v === undefined || v === '' ? 'production' : v), z.string()),
+  /** Longest client-token lifetime accepted (`exp - iat`), in seconds. */
+  MAX_TOKEN_TTL_S: intVar(DEFAULT_MAX_TOKEN_TTL_S, 60, 366 * 86_400),
+  /**
+   * Where node URLs may point: comma-separated `scheme://host[:port]` patterns, `*` standing
+   * for one host label or a port. A heartbeat naming another URL is refused (403), so a node
+   * key cannot make the edge call arbitrary addresses. Default: loopback only.
+   */
+  NODE_URL_ALLOW: z.preprocess(
+    (v) => parseUrlPatterns(v === undefined || v === '' ? DEFAULT_NODE_URL_ALLOW : String(v)),
+    z.array(z.instanceof(RegExp)).min(1, 'NODE_URL_ALLOW must list at least one pattern'),
+  ),
+  /** Calls one device may make per second, sustained (token bucket per isolate). */
+  RATE_LIMIT_DEVICE_PER_S: intVar(20, 1, 100_000),
+  /** Calls one device may make at once above the sustained rate (bucket size). */
+  RATE_LIMIT_DEVICE_BURST: intVar(100, 1, 1_000_000),
+  /** Unauthenticated or refused calls per second from one address (CF-Connecting-IP). */
+  RATE_LIMIT_IP_PER_S: intVar(5, 1, 100_000),
+  /** Bucket size of the per-address limit. */
+  RATE_LIMIT_IP_BURST: intVar(20, 1, 1_000_000),
+  /**
+   * A placed session reserves a slot of its node's capacity until the node's next heartbeat
+   * counts it (every 3 s), or until this long has passed, in ms: a client offers well within
+   * it, and sessions that never offer (a create flood) stop holding capacity for everyone.
+   */
+  PENDING_OFFER_TIMEOUT_MS: intVar(2_000, 100, 600_000),
   /** STUN/TURN servers handed to clients with each session (JSON array of RTCIceServer). */
   ICE_SERVERS: z.preprocess(
     (v) => (v === undefined || v === '' ? [] : typeof v === 'string' ? JSON.parse(v) : v),
@@ -43,7 +76,7 @@ const configSchema = z.object({
   ),
   /** HS256 key of client tokens (secret). */
   JWT_SECRET: z.string().min(16, 'JWT_SECRET must be set (at least 16 characters)'),
-  /** HMAC key shared with the media nodes (secret). */
+  /** Master key the media nodes' keys derive from (secret; shared/signing.ts deriveNodeKey). */
   NODE_SHARED_SECRET: z.string().min(16, 'NODE_SHARED_SECRET must be set (at least 16 characters)'),
 });
 
@@ -70,4 +103,18 @@ export function loadConfig(env: object): EdgeConfig {
   }
   cache.set(env, parsed.data);
   return parsed.data;
+}
+
+/**
+ * Why this configuration must not serve, or undefined: outside local development
+ * (`ENVIRONMENT=development`, which `.dev.vars` sets), a committed development secret or an
+ * example placeholder is public knowledge, so anyone could sign tokens or node requests.
+ */
+export function insecureSecrets(cfg: EdgeConfig): string | undefined {
+  if (cfg.ENVIRONMENT === 'development') return undefined;
+  const bad = (['JWT_SECRET', 'NODE_SHARED_SECRET'] as const).filter((k) =>
+    isDevelopmentSecret(cfg[k]),
+  );
+  if (bad.length === 0) return undefined;
+  return `${bad.join(' and ')} ${bad.length > 1 ? 'are committed development values' : 'is a committed development value'} while ENVIRONMENT=${cfg.ENVIRONMENT}: set real secrets with \`wrangler secret put\` (or ENVIRONMENT=development on a local stack)`;
 }

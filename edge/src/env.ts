@@ -7,7 +7,7 @@ export interface Env {
   NODE_REGISTRY: DurableObjectNamespace<NodeRegistry>;
   /** Secret: HS256 key of client tokens. */
   JWT_SECRET: string;
-  /** Secret: HMAC key shared with the media nodes. */
+  /** Secret: master key the media nodes' keys derive from (shared/signing.ts deriveNodeKey). */
   NODE_SHARED_SECRET: string;
   /** Optional `[vars]`, all strings; defaults and validation in config.ts. */
   SHARD_COUNT?: string;
@@ -19,4 +19,12 @@ export interface Env {
   SESSION_RETENTION_MS?: string;
   HEARTBEAT_TIMEOUT_MS?: string;
   MAX_BODY_BYTES?: string;
+  ENVIRONMENT?: string;
+  MAX_TOKEN_TTL_S?: string;
+  NODE_URL_ALLOW?: string;
+  RATE_LIMIT_DEVICE_PER_S?: string;
+  RATE_LIMIT_DEVICE_BURST?: string;
+  RATE_LIMIT_IP_PER_S?: string;
+  RATE_LIMIT_IP_BURST?: string;
+  PENDING_OFFER_TIMEOUT_MS?: string;
 }

@@ -2,12 +2,13 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../shared/events.ts';
-import { HEARTBEAT_TIMEOUT_MS } from '../../shared/limits.ts';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from '../../shared/limits.ts';
 import {
   authed,
   call,
   createSession,
   heartbeat,
+  heartbeatBody,
   negotiatingSession,
   token,
   uid,
@@ -21,6 +22,14 @@ const load = (sessions: number, maxSessions = 100) => ({
   eventLoopLagMs: 1,
 });
 const registry = () => env.NODE_REGISTRY.getByName('global');
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('placement', () => {
   it('keeps a whole room on one node and spreads solo sessions by load', async () => {
@@ -115,9 +124,62 @@ describe('node loss', () => {
     expect(alarm).toBe(earliest + HEARTBEAT_TIMEOUT_MS + 1);
   });
 
+  it('with the default settings a killed node is lost, its sessions failed, well within 15 s', async () => {
+    // The defaults: wrangler.toml's value is the shared default the nodes heartbeat against.
+    expect(Number(env.HEARTBEAT_TIMEOUT_MS)).toBe(HEARTBEAT_TIMEOUT_MS);
+    expect(HEARTBEAT_TIMEOUT_MS).toBeGreaterThanOrEqual(3 * HEARTBEAT_INTERVAL_MS);
+    const { tok, session } = await negotiatingSession();
+    // The node is killed right after this heartbeat: the worst case for detection.
+    const nodes = await runInDurableObject(registry(), (r) => r.listNodes());
+    const lastSeen = Math.max(...nodes.map((n) => Date.parse(n.lastSeen)));
+    const alarm = await runInDurableObject(registry(), async (r, state) => {
+      await r.sweep(Date.now());
+      return state.storage.getAlarm();
+    });
+    expect(alarm).not.toBeNull();
+    // Declared lost by the alarm at most 10 s after the kill: 5 s left for the fan-out.
+    expect((alarm ?? 0) - lastSeen).toBeLessThanOrEqual(10_000);
+    expect(await runInDurableObject(registry(), (r) => r.sweep((alarm ?? 0) - 2))).toBe(0);
+    expect(await runInDurableObject(registry(), (r) => r.sweep(alarm ?? 0))).toBeGreaterThan(0);
+    const view = await (await call(session.links.self, authed(tok, 'GET'))).json();
+    expect(view).toMatchObject({ state: 'failed', reason: 'node_lost' });
+  });
+
+  it('a heartbeat that reveals a restart only queues the loss: the alarm fans it out', async () => {
+    const { nodeId } = await negotiatingSession();
+    const queued = await runInDurableObject(registry(), async (r, state) => {
+      const hb = heartbeatBody(nodeId, { startedAt: 3_000 });
+      const reply = await r.heartbeat(hb, Date.now());
+      expect(reply.ok).toBe(true);
+      return state.storage.sql.exec('SELECT node_id FROM losses').toArray();
+    });
+    expect(queued).toEqual([{ node_id: nodeId }]);
+  });
+
+  it('a session that does not offer in time stops reserving its node capacity', async () => {
+    const nodeId = uid('node');
+    await heartbeat(nodeId, { load: load(0, 2) });
+    const tok = await token(uid('dev'));
+    await createSession(tok);
+    await createSession(tok);
+    const full = await call('/api/media/sessions', authed(tok, 'POST', {}));
+    expect(await full.json()).toMatchObject({ error: { code: 'capacity_exceeded' } });
+    const timeout = Number(env.PENDING_OFFER_TIMEOUT_MS);
+    expect(timeout).toBeLessThan(HEARTBEAT_INTERVAL_MS);
+    const later = await runInDurableObject(registry(), (r) =>
+      r.place(uid('room'), Date.now() + timeout + 1),
+    );
+    expect(later).toMatchObject({ ok: true, value: { id: nodeId } });
+  });
+
   it('a restarted node (new startedAt) fails the old instance sessions; the room moves on', async () => {
     const { tok, session, nodeId } = await negotiatingSession({ room: 'stage' });
     await heartbeat(nodeId, { startedAt: 2_000 });
+    await runDurableObjectAlarm(registry());
+    await eventually(async () => {
+      const view = await (await call(session.links.self, authed(tok, 'GET'))).json();
+      return (view as { state: string }).state === 'failed';
+    });
     const view = await (await call(session.links.self, authed(tok, 'GET'))).json();
     expect(view).toMatchObject({ state: 'failed', reason: 'node_lost' });
     const again = await createSession(tok, { room: 'stage' });

@@ -1,6 +1,9 @@
 /** Who may touch what: a device its own sessions, a room-bound token its room, admins all. */
 import { MediaError } from '../../../shared/errors.ts';
+import { isPrivateRoom } from '../session/ids.ts';
 import type { Caller } from './token.ts';
+
+const PRIVATE_NAMESPACE = 'room names starting with "p-" are reserved for private rooms';
 
 /** 403 unless the caller may act on a session of `ownerDeviceId` in `room`. */
 export function assertSessionAccess(caller: Caller, ownerDeviceId: string, room: string): void {
@@ -21,17 +24,26 @@ export function assertRoomAccess(caller: Caller, room: string): void {
 
 /**
  * The room a new session goes to: the requested one (if the token allows it), or the token's
- * room when it names one, or undefined for a private room.
+ * room when it names one, or undefined for a private room. Names of the private namespace
+ * (`p-...`, a session's room of one) are the edge's own: a client naming one could otherwise
+ * join another session's private room (`p-<its id>`), so they are refused.
  */
 export function roomForNewSession(
   caller: Caller,
   requested: string | undefined,
 ): string | undefined {
   if (requested !== undefined) {
+    if (isPrivateRoom(requested)) {
+      throw new MediaError('invalid_request', PRIVATE_NAMESPACE, { field: 'room' });
+    }
     assertRoomAccess(caller, requested);
     return requested;
   }
-  return caller.admin ? undefined : caller.room;
+  if (caller.admin) return undefined;
+  if (caller.room !== undefined && isPrivateRoom(caller.room)) {
+    throw new MediaError('forbidden', `the token's room: ${PRIVATE_NAMESPACE}`);
+  }
+  return caller.room;
 }
 
 /** 403 unless the caller has the `admin` scope. */

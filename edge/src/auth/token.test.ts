@@ -1,5 +1,5 @@
 import { sign } from 'hono/jwt';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MediaError } from '../../../shared/errors.ts';
 import { assertAdmin, assertRoomAccess, assertSessionAccess, roomForNewSession } from './access.ts';
 import { signToken, verifyToken } from './token.ts';
@@ -36,6 +36,68 @@ describe('tokens', () => {
     }
   });
 
+  it('imports the HMAC key once per secret, and a rotated secret gets its own key', async () => {
+    const secret = `cache-test-secret-${crypto.randomUUID()}`;
+    const tokens = await Promise.all(
+      ['a', 'b', 'c'].map((device) => signToken(secret, { device, ttlSeconds: 60 })),
+    );
+    const imports = vi.spyOn(crypto.subtle, 'importKey');
+    try {
+      for (const t of tokens) await verifyToken(secret, t);
+      for (const t of tokens) await verifyToken(secret, t);
+      expect(imports).toHaveBeenCalledTimes(1);
+      const rotated = `${secret}-rotated`;
+      const next = await signToken(rotated, { device: 'a', ttlSeconds: 60 });
+      expect(await verifyToken(rotated, next)).toMatchObject({ deviceId: 'a' });
+      await expect(verifyToken(secret, next)).rejects.toMatchObject({ code: 'unauthorized' });
+    } finally {
+      imports.mockRestore();
+    }
+  });
+
+  it('refuses lifetimes past the maximum (exp - iat, or exp - now without iat)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const century = await signToken(SECRET, { device: 'd', ttlSeconds: 100 * 365 * 86_400 });
+    await expect(verifyToken(SECRET, century)).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/lifetime.*86400/),
+    });
+    const noIat = await sign({ sub: 'd', exp: now + 2 * 86_400 }, SECRET, 'HS256');
+    await expect(verifyToken(SECRET, noIat)).rejects.toMatchObject({
+      message: expect.stringMatching(/lifetime/),
+    });
+    const day = await signToken(SECRET, { device: 'd', ttlSeconds: 86_400 });
+    expect(await verifyToken(SECRET, day)).toMatchObject({ deviceId: 'd' });
+    const short = await signToken(SECRET, { device: 'd', ttlSeconds: 120 });
+    await expect(verifyToken(SECRET, short, { maxTtlSeconds: 60 })).rejects.toMatchObject({
+      message: expect.stringMatching(/lifetime.*60 s/),
+    });
+  });
+
+  it('tolerates 30 s of clock skew on iat, nbf and exp, and no more', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const at = (claims: Record<string, number>) =>
+      sign({ sub: 'd', exp: now + 600, ...claims }, SECRET, 'HS256');
+    const accepted: Array<Record<string, number>> = [
+      { iat: now + 5 },
+      { iat: now + 25, nbf: now + 25 },
+      { exp: now - 20 },
+    ];
+    const refused: Array<Record<string, number>> = [
+      { iat: now + 60 },
+      { nbf: now + 60 },
+      { exp: now - 60 },
+    ];
+    for (const ok of accepted) {
+      expect(await verifyToken(SECRET, await at(ok))).toMatchObject({ deviceId: 'd' });
+    }
+    for (const bad of refused) {
+      await expect(verifyToken(SECRET, await at(bad))).rejects.toMatchObject({
+        code: 'unauthorized',
+      });
+    }
+  });
+
   it('refuses device ids outside the name pattern when signing', async () => {
     await expect(signToken(SECRET, { device: 'has space', ttlSeconds: 60 })).rejects.toThrow();
   });
@@ -59,6 +121,9 @@ describe('access rules', () => {
     expect(roomForNewSession(roomBound, 'r1')).toBe('r1');
     expect(() => roomForNewSession(roomBound, 'r2')).toThrow(MediaError);
     expect(() => assertRoomAccess(roomBound, 'r2')).toThrow(MediaError);
+    expect(() => roomForNewSession(device, `p-${'a'.repeat(32)}`)).toThrow(/reserved/);
+    expect(() => roomForNewSession(admin, 'p-lobby')).toThrow(/reserved/);
+    expect(() => roomForNewSession({ ...device, room: 'p-x' }, undefined)).toThrow(/reserved/);
     expect(() => assertAdmin(device)).toThrow(/admin/);
     expect(() => assertAdmin(admin)).not.toThrow();
   });

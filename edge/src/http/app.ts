@@ -6,23 +6,25 @@ import { renderDemoPage } from '../demo/page.ts';
 import { openApiDocument } from '../openapi/document.ts';
 import type { AppEnv } from './context.ts';
 import { authenticate, limitBody, requestContext } from './middleware.ts';
+import { refuseMisconfigured } from './misconfigured.ts';
 import { onError } from './on-error.ts';
 import { internalRoutes } from './routes-internal.ts';
 import { metricsRoutes } from './routes-metrics.ts';
 import { nodeRoutes } from './routes-nodes.ts';
+import { limitByAddress } from './rate-limit.ts';
 import { roomRoutes } from './routes-rooms.ts';
 import { sessionRoutes } from './routes-sessions.ts';
 import { signalingRoutes } from './routes-signaling.ts';
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', requestContext());
+  app.use('*', requestContext(), refuseMisconfigured());
 
   app.get('/', (c) => c.html(renderDemoPage()));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   const api = new Hono<AppEnv>();
-  api.get('/openapi.json', (c) => c.json(openApiDocument()));
+  api.get('/openapi.json', limitByAddress(), (c) => c.json(openApiDocument()));
   api.use('*', limitBody(), authenticate());
   api.route('/sessions', sessionRoutes);
   api.route('/sessions', signalingRoutes);

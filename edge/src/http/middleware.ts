@@ -9,6 +9,7 @@ import { log } from '../log.ts';
 import { type Background, recordRequest } from '../metrics/request-flush.ts';
 import { UNMATCHED_ROUTE } from '../metrics/request-metrics.ts';
 import { type AppContext, type AppEnv, config } from './context.ts';
+import { chargeAddressOnFailure, chargeDevice } from './rate-limit.ts';
 
 const TOO_LARGE = 'the request body is larger than the limit';
 
@@ -72,8 +73,9 @@ export function limitBody(): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Authenticates the client (401 without a valid token). WebSocket upgrades may pass
- * `?access_token=` instead, since browsers cannot set headers on them.
+ * Authenticates the client (401 without a valid token) and applies the rate limits (429): the
+ * device's for a valid token, the client address's for a refused one. WebSocket upgrades may
+ * pass `?access_token=` instead, since browsers cannot set headers on them.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
@@ -81,7 +83,12 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     const upgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
     const token = bearer ?? (upgrade ? c.req.query('access_token') : undefined);
-    c.set('caller', await verifyToken(config(c).JWT_SECRET, token));
+    const { JWT_SECRET, MAX_TOKEN_TTL_S } = config(c);
+    const caller = await chargeAddressOnFailure(c, () =>
+      verifyToken(JWT_SECRET, token, { maxTtlSeconds: MAX_TOKEN_TTL_S }),
+    );
+    chargeDevice(c, caller.deviceId);
+    c.set('caller', caller);
     await next();
   };
 }

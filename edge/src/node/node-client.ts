@@ -1,6 +1,6 @@
 /** Signed, time-bounded calls from the edge to a media node's internal API. */
 import { INTERNAL_BASE } from '../../../shared/internal.ts';
-import { signRequest } from '../../../shared/signing.ts';
+import { deriveNodeKey, signRequest, toNode } from '../../../shared/signing.ts';
 import { log } from '../log.ts';
 import { nodeFailure, nodeUnavailable } from './node-errors.ts';
 
@@ -18,6 +18,7 @@ export interface NodeCall {
 }
 
 export interface NodeClientOptions {
+  /** The master secret (`NODE_SHARED_SECRET`): each call is signed with the target's own key. */
   secret: string;
   timeoutMs: number;
 }
@@ -34,10 +35,12 @@ export async function callNode(
 ): Promise<unknown> {
   const url = new URL(`${node.url}${INTERNAL_BASE}${call.path}`);
   const body = call.body === undefined ? '' : JSON.stringify(call.body);
-  const headers = await signRequest(secret, {
+  // The target's key and id are in the signature: a request replayed on another node fails.
+  const headers = await signRequest(await deriveNodeKey(secret, node.id), {
     method: call.method,
     path: url.pathname + url.search,
     body,
+    party: toNode(node.id),
   });
   if (body) headers['content-type'] = 'application/json';
   const started = Date.now();

@@ -1,13 +1,13 @@
 /**
  * NodeRegistry: the one Durable Object (`global`) that knows the media nodes. Heartbeats keep
  * nodes alive; placement picks a node per session; an alarm drops nodes that went silent and
- * has every shard fail the sessions they had.
+ * has every shard fail the sessions they had. A loss noticed by a heartbeat (a restart, a stop)
+ * is queued and fanned out by the alarm too, so no heartbeat waits for 32 shards.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { MediaError } from '../../../shared/errors.ts';
 import type { Heartbeat, HeartbeatReply } from '../../../shared/internal.ts';
-import { HEARTBEAT_INTERVAL_MS } from '../../../shared/limits.ts';
-import { ReplayGuard } from '../../../shared/signing.ts';
+import { HEARTBEAT_INTERVAL_MS, SIGNATURE_WINDOW_MS } from '../../../shared/limits.ts';
 import { mapBounded, withTimeout } from '../bounded.ts';
 import { type EdgeConfig, loadConfig } from '../config.ts';
 import type { Env } from '../env.ts';
@@ -24,12 +24,15 @@ import {
   silentNodes,
 } from './node-record.ts';
 import { PLACEMENT_RETRY_AFTER_S, place } from './placement.ts';
-import { RegistryStore } from './registry-store.ts';
+import { type QueuedLoss, RegistryStore } from './registry-store.ts';
 
 /** Shards told about a lost node at once. */
 const FAN_OUT_CONCURRENCY = 8;
 /** How long one shard may take to fail a lost node's sessions, in ms. */
 const FAN_OUT_TIMEOUT_MS = 5_000;
+/** A loss some shards could not be told about is retried this often, this many times. */
+const FAN_OUT_RETRY_MS = 1_000;
+const FAN_OUT_ATTEMPTS = 5;
 
 export interface PlacedNode {
   id: string;
@@ -40,7 +43,6 @@ export interface PlacedNode {
 export class NodeRegistry extends DurableObject<Env> {
   readonly #store: RegistryStore;
   readonly #config: EdgeConfig;
-  readonly #guard = new ReplayGuard();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -48,46 +50,50 @@ export class NodeRegistry extends DurableObject<Env> {
     this.#store = new RegistryStore(ctx.storage.sql);
   }
 
-  /** A signed heartbeat (signature checked by the worker; the nonce here). */
-  async heartbeat(
-    hb: Heartbeat,
-    nonce: string,
-    timestamp: number,
-  ): Promise<Outcome<HeartbeatReply>> {
+  /**
+   * A signed heartbeat (signature checked by the worker). Its timestamp must be newer than the
+   * node's last accepted one (a floor kept in storage): a captured heartbeat is refused, after
+   * a restart of the edge too.
+   */
+  async heartbeat(hb: Heartbeat, timestamp: number): Promise<Outcome<HeartbeatReply>> {
     return capture(async () => {
       const now = Date.now();
-      if (!this.#guard.remember(nonce, timestamp, now)) {
+      if (!this.#store.advanceFloor(hb.nodeId, timestamp)) {
         throw new MediaError('unauthorized', 'replayed request');
       }
-      const outcome = applyHeartbeat(this.#store.node(hb.nodeId), hb, now);
-      if (outcome.lost) await this.#lose(outcome.lost, now);
+      const existing = this.#store.node(hb.nodeId);
+      const outcome = applyHeartbeat(existing, hb, now);
+      if (outcome.lost) this.#queueLoss(outcome.lost, now);
       if (outcome.record) {
-        if (!this.#store.node(hb.nodeId))
-          log('info', 'node_registered', { node: hb.nodeId, url: hb.url });
+        if (!existing) log('info', 'node_registered', { node: hb.nodeId, url: hb.url });
         this.#store.putNode(outcome.record);
       }
+      this.#store.clearPending(hb.nodeId);
       this.#store.count('heartbeats');
+      if (outcome.lost) await this.ctx.storage.setAlarm(now);
       // An alarm set earlier may be early (its node has since beaten): the sweep re-arms.
-      if ((await this.ctx.storage.getAlarm()) === null) await this.#armSweep();
+      else if ((await this.ctx.storage.getAlarm()) === null) await this.#armSweep();
       return { heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS };
     });
   }
 
-  /** Picks the node for a new session of `room` and counts it there. */
-  async place(room: string): Promise<Outcome<PlacedNode>> {
+  /** Picks the node for a new session of `room` and counts it there. `now` is for tests. */
+  async place(room: string, now: number = Date.now()): Promise<Outcome<PlacedNode>> {
     return capture(() => {
       const privateRoom = isPrivateRoom(room);
       const assigned = privateRoom ? undefined : this.#store.roomNode(room);
+      // A reservation older than this has not offered in time: it holds no capacity.
+      const reservedSince = now - this.#config.PENDING_OFFER_TIMEOUT_MS;
       const result = place(
-        this.#store.nodes(),
+        this.#store.nodes(reservedSince),
         assigned,
-        Date.now(),
+        now,
         this.#config.HEARTBEAT_TIMEOUT_MS,
       );
       this.#store.count('placements', result.ok ? 'ok' : result.code);
       if (!result.ok)
         throw new MediaError(result.code, result.message, {}, PLACEMENT_RETRY_AFTER_S);
-      this.#store.addPending(result.node.id);
+      this.#store.addPending(result.node.id, now, reservedSince);
       if (!privateRoom) this.#store.joinRoom(room, result.node.id);
       return { id: result.node.id, region: result.node.region, url: result.node.url };
     });
@@ -123,11 +129,22 @@ export class NodeRegistry extends DurableObject<Env> {
     await this.sweep(Date.now());
   }
 
-  /** Drops silent nodes; re-arms while nodes remain. `now` is a parameter for tests. */
+  /**
+   * Drops silent nodes, fails the sessions of every queued loss on the shards, and re-arms
+   * while nodes or unfinished losses remain. `now` is a parameter for tests.
+   */
   async sweep(now: number): Promise<number> {
     const lost = silentNodes(this.#store.nodes(), now, this.#config.HEARTBEAT_TIMEOUT_MS);
-    for (const node of lost) await this.#lose(node, now);
-    await this.#armSweep();
+    for (const node of lost) this.#queueLoss(node, now);
+    this.#store.pruneFloors(now - 2 * SIGNATURE_WINDOW_MS);
+    let retry = false;
+    for (const loss of this.#store.losses()) {
+      const unreachable = await this.#failSessions(loss);
+      const again = unreachable > 0 && loss.attempts + 1 < FAN_OUT_ATTEMPTS;
+      this.#store.settleLoss(loss, again);
+      retry ||= again;
+    }
+    await this.#armSweep(retry ? Date.now() + FAN_OUT_RETRY_MS : undefined);
     return lost.length;
   }
 
@@ -136,22 +153,31 @@ export class NodeRegistry extends DurableObject<Env> {
     return this.#store.nodes().map(nodeView);
   }
 
-  /** Sets the alarm to when the earliest node turns silent (none without nodes). */
-  async #armSweep(): Promise<void> {
-    const at = nextSweepAt(this.#store.nodes(), this.#config.HEARTBEAT_TIMEOUT_MS);
-    if (at !== null) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + 1));
+  /**
+   * Sets the alarm to when the earliest node turns silent (none without nodes), or `retryAt`
+   * when that is sooner.
+   */
+  async #armSweep(retryAt?: number): Promise<void> {
+    const sweepAt = nextSweepAt(this.#store.nodes(), this.#config.HEARTBEAT_TIMEOUT_MS);
+    const at = Math.min(sweepAt ?? Number.POSITIVE_INFINITY, retryAt ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(at)) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + 1));
   }
 
-  /** Forgets a node instance and has every shard fail its open sessions. */
-  async #lose(node: LostNode, now: number): Promise<void> {
+  /** Forgets a node instance now; the alarm fails its open sessions on the shards. */
+  #queueLoss(node: LostNode, now: number): void {
     this.#store.dropNode(node.nodeId);
+    this.#store.queueLoss(node, now);
     this.#store.count('nodes_lost', node.reason);
     log('warn', 'node_lost', { node: node.nodeId, reason: node.reason });
+  }
+
+  /** Has every shard fail the sessions of a lost node; returns how many shards did not answer. */
+  async #failSessions(node: QueuedLoss): Promise<number> {
     const shards = Array.from({ length: this.#config.SHARD_COUNT }, (_, i) => i);
     const results = await mapBounded(shards, FAN_OUT_CONCURRENCY, (i) =>
       withTimeout(
         this.env.SESSION_SHARD.getByName(`shard-${i}`)
-          .failNode(node.nodeId, node.reason, now)
+          .failNode(node.nodeId, node.reason, node.before)
           .then((o) => (o.ok ? o.value : -1))
           .catch(() => -1),
         FAN_OUT_TIMEOUT_MS,
@@ -165,5 +191,6 @@ export class NodeRegistry extends DurableObject<Env> {
       sessions: failed,
       unreachableShards: unreachable,
     });
+    return unreachable;
   }
 }

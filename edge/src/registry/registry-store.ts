@@ -1,4 +1,7 @@
-/** SQL access for the NodeRegistry: nodes, room -> node assignments, counters. */
+/**
+ * SQL access for the NodeRegistry: nodes, room -> node assignments, per-node signature floors,
+ * node losses waiting for their fan-out, counters.
+ */
 import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
 import {
   addToCounter,
@@ -7,13 +10,31 @@ import {
   readCounters,
 } from '../metrics/counter-table.ts';
 import type { ScalarKey } from '../metrics/definitions.ts';
-import type { NodeRecord } from './node-record.ts';
+import type { LostNode, NodeRecord } from './node-record.ts';
+
+/** A node loss whose sessions are still to be failed on the shards (the alarm does it). */
+export interface QueuedLoss extends LostNode {
+  /** Sessions created on the node before this (ms since epoch) fail. */
+  before: number;
+  attempts: number;
+}
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS nodes (
     id TEXT PRIMARY KEY, url TEXT NOT NULL, region TEXT NOT NULL, state TEXT NOT NULL,
     started_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, load TEXT NOT NULL,
     pending INTEGER NOT NULL DEFAULT 0
+  )`,
+  // Placements since the node's last heartbeat, as a JSON array of their times (ms): each
+  // reserves capacity until the heartbeat counts it or it expires unoffered.
+  `CREATE TABLE IF NOT EXISTS pending (node_id TEXT PRIMARY KEY, at TEXT NOT NULL)`,
+  // Newest signed timestamp accepted per node: a heartbeat must be newer (replays are refused,
+  // across restarts too). Kept after a node is dropped, pruned once past the signature window.
+  `CREATE TABLE IF NOT EXISTS floors (node_id TEXT PRIMARY KEY, ts INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS losses (
+    node_id TEXT NOT NULL, started_at INTEGER NOT NULL, reason TEXT NOT NULL,
+    before INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (node_id, started_at)
   )`,
   `CREATE TABLE IF NOT EXISTS rooms (
     room TEXT PRIMARY KEY, node_id TEXT NOT NULL, members INTEGER NOT NULL
@@ -30,9 +51,13 @@ export class RegistryStore {
     for (const statement of SCHEMA) sql.exec(statement);
   }
 
-  nodes(): NodeRecord[] {
+  /** The nodes, `pending` counting the placements made since `pendingSince` (ms). */
+  nodes(pendingSince = 0): NodeRecord[] {
     return this.#sql
-      .exec('SELECT * FROM nodes ORDER BY id')
+      .exec(
+        `SELECT nodes.*, pending.at AS pending_at FROM nodes
+          LEFT JOIN pending ON pending.node_id = nodes.id ORDER BY id`,
+      )
       .toArray()
       .map((r) => ({
         id: String(r.id),
@@ -42,12 +67,73 @@ export class RegistryStore {
         startedAt: Number(r.started_at),
         lastSeen: Number(r.last_seen),
         load: JSON.parse(String(r.load)) as Heartbeat['load'],
-        pending: Number(r.pending),
+        pending: (JSON.parse(String(r.pending_at ?? '[]')) as number[]).filter(
+          (t) => t >= pendingSince,
+        ).length,
       }));
   }
 
   node(id: string): NodeRecord | undefined {
     return this.nodes().find((n) => n.id === id);
+  }
+
+  /** Records the signed timestamp `ts` of `nodeId`; false (nothing stored) unless newer. */
+  advanceFloor(nodeId: string, ts: number): boolean {
+    const row = this.#sql.exec('SELECT ts FROM floors WHERE node_id = ?', nodeId).toArray()[0];
+    if (row && Number(row.ts) >= ts) return false;
+    this.#sql.exec(
+      'INSERT INTO floors (node_id, ts) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET ts = ?',
+      nodeId,
+      ts,
+      ts,
+    );
+    return true;
+  }
+
+  /** Forgets floors older than `before`: requests signed then are refused as expired anyway. */
+  pruneFloors(before: number): void {
+    this.#sql.exec('DELETE FROM floors WHERE ts < ?', before);
+  }
+
+  queueLoss(loss: LostNode, before: number): void {
+    this.#sql.exec(
+      `INSERT INTO losses (node_id, started_at, reason, before) VALUES (?, ?, ?, ?)
+        ON CONFLICT (node_id, started_at) DO NOTHING`,
+      loss.nodeId,
+      loss.startedAt,
+      loss.reason,
+      before,
+    );
+  }
+
+  losses(): QueuedLoss[] {
+    return this.#sql
+      .exec('SELECT * FROM losses ORDER BY before')
+      .toArray()
+      .map((r) => ({
+        nodeId: String(r.node_id),
+        startedAt: Number(r.started_at),
+        reason: r.reason as LostNode['reason'],
+        before: Number(r.before),
+        attempts: Number(r.attempts),
+      }));
+  }
+
+  /** Done (`retry` false) or one more failed attempt. */
+  settleLoss(loss: QueuedLoss, retry: boolean): void {
+    if (retry) {
+      this.#sql.exec(
+        'UPDATE losses SET attempts = attempts + 1 WHERE node_id = ? AND started_at = ?',
+        loss.nodeId,
+        loss.startedAt,
+      );
+    } else {
+      this.#sql.exec(
+        'DELETE FROM losses WHERE node_id = ? AND started_at = ?',
+        loss.nodeId,
+        loss.startedAt,
+      );
+    }
   }
 
   putNode(n: NodeRecord): void {
@@ -63,17 +149,32 @@ export class RegistryStore {
       n.startedAt,
       n.lastSeen,
       JSON.stringify(n.load),
-      n.pending,
+      0, // unused since reservations moved to the `pending` table
     );
   }
 
-  addPending(id: string): void {
-    this.#sql.exec('UPDATE nodes SET pending = pending + 1 WHERE id = ?', id);
+  /** One more placement on `id` at `now`; reservations before `expiredBefore` are dropped. */
+  addPending(id: string, now: number, expiredBefore: number): void {
+    const row = this.#sql.exec('SELECT at FROM pending WHERE node_id = ?', id).toArray()[0];
+    const live = (JSON.parse(String(row?.at ?? '[]')) as number[]).filter((t) => t >= expiredBefore);
+    live.push(now);
+    this.#sql.exec(
+      'INSERT INTO pending (node_id, at) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET at = ?',
+      id,
+      JSON.stringify(live),
+      JSON.stringify(live),
+    );
+  }
+
+  /** A heartbeat counts what was placed before it: the reservations end. */
+  clearPending(id: string): void {
+    this.#sql.exec('DELETE FROM pending WHERE node_id = ?', id);
   }
 
   /** Forgets a node and the rooms it held (they may start over on another node). */
   dropNode(id: string): void {
     this.#sql.exec('DELETE FROM rooms WHERE node_id = ?', id);
+    this.#sql.exec('DELETE FROM pending WHERE node_id = ?', id);
     this.#sql.exec('DELETE FROM nodes WHERE id = ?', id);
   }
 

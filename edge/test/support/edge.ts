@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import type { CreateSessionResponse } from '../../../shared/api.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { Heartbeat } from '../../../shared/internal.ts';
-import { signRequest } from '../../../shared/signing.ts';
+import { deriveNodeKey, fromNode, signRequest } from '../../../shared/signing.ts';
 import { signToken } from '../../src/auth/token.ts';
 import type { FakeNodeMode, FakeNodeRecord } from './fake-node-protocol.ts';
 import { TEST_JWT_SECRET, TEST_NODE_SECRET } from './fake-node-protocol.ts';
@@ -45,10 +45,25 @@ export function fakeNodeUrl(nodeId: string): string {
   return `http://127.0.0.1:${inject('fakeNodePort')}/n/${nodeId}`;
 }
 
-/** Sends a signed request to an internal route of the edge, as a media node would. */
-export async function signedCall(path: string, body: unknown, secret = TEST_NODE_SECRET) {
+/**
+ * The signature headers node `nodeId` puts on a POST of `text` to `path` (its key derived from
+ * `master`, as the edge derives it).
+ */
+export async function nodeSignature(
+  nodeId: string,
+  path: string,
+  text: string,
+  options: { master?: string; now?: number } = {},
+): Promise<Record<string, string>> {
+  const key = await deriveNodeKey(options.master ?? TEST_NODE_SECRET, nodeId);
+  return signRequest(key, { method: 'POST', path, body: text, party: fromNode(nodeId) }, options.now);
+}
+
+/** Sends a signed request to an internal route of the edge, as the node in `body` would. */
+export async function signedCall(path: string, body: unknown, master = TEST_NODE_SECRET) {
   const text = JSON.stringify(body);
-  const headers = await signRequest(secret, { method: 'POST', path, body: text });
+  const nodeId = String((body as { nodeId?: unknown }).nodeId);
+  const headers = await nodeSignature(nodeId, path, text, { master });
   return call(path, {
     method: 'POST',
     body: text,

@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ReplayGuard, verifyRequest } from '../../../shared/signing.ts';
+import { deriveNodeKey, ReplayGuard, toNode, verifyRequest } from '../../../shared/signing.ts';
 import {
   type FakeNodeMode,
   type FakeNodeRecord,
@@ -75,9 +75,15 @@ export async function startFakeNodeServer(secret: string): Promise<FakeNodeServe
     const match = NODE_PATH.exec(url.pathname);
     if (!match?.[1] || !match[2]) return json(res, 404, error('not_found', 'no such route'));
     const node = nodeFor(match[1]);
+    // Like a real node: only its own key, and its own id as the party, are accepted.
     const verdict = await verifyRequest(
-      secret,
-      { method: req.method ?? 'GET', path: url.pathname + url.search, body },
+      await deriveNodeKey(secret, match[1]),
+      {
+        method: req.method ?? 'GET',
+        path: url.pathname + url.search,
+        body,
+        party: toNode(match[1]),
+      },
       req.headers,
       { replayGuard: guard },
     );
