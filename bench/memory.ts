@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeApi } from '../media-node/test/helpers/node-api.ts';
 import { readDevVars } from '../scripts/stack/dev-vars.ts';
-import { startMediaNode } from '../scripts/stack/media-node.ts';
+import { nodeIdFor, startMediaNode } from '../scripts/stack/media-node.ts';
 import { ROOT } from '../scripts/stack/stack.ts';
 import { waitFor, waitHttpOk } from '../scripts/stack/wait.ts';
 import { startFakeEdge } from '../test/support/fake-edge.ts';
@@ -67,7 +67,7 @@ const node = own(
   }),
 );
 const url = `http://127.0.0.1:${port}`;
-const api = nodeApi(url, secret);
+const api = nodeApi(url, secret, nodeIdFor(port));
 let sessionSeq = 0;
 const open = () => openDirectSession(api, edge, `mem-${sessionSeq++}`);
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { MediaApi } from '../client/api.ts';
 import { nodeApi } from '../media-node/test/helpers/node-api.ts';
 import { readDevVars } from '../scripts/stack/dev-vars.ts';
-import { startMediaNode } from '../scripts/stack/media-node.ts';
+import { nodeIdFor, startMediaNode } from '../scripts/stack/media-node.ts';
 import { ROOT, startStack } from '../scripts/stack/stack.ts';
 import { waitHttpOk } from '../scripts/stack/wait.ts';
 import { startFakeEdge } from '../test/support/fake-edge.ts';
@@ -75,7 +75,7 @@ async function nodeAlone(): Promise<void> {
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitHttpOk(`${url}/healthz`, { timeoutMs: 20_000 });
-    const api = nodeApi(url, secrets.NODE_SHARED_SECRET ?? '');
+    const api = nodeApi(url, secrets.NODE_SHARED_SECRET ?? '', nodeIdFor(port));
     let n = 0;
     await both('media node alone', () => openDirectSession(api, edge, `bench-${n++}`), {
       node: node.pid,

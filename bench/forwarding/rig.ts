@@ -148,7 +148,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
   }
   const tally = new ReceiveTally();
   const rooms = o.rooms ?? 1;
-  const api = nodeApi(node.url, SECRET);
+  const api = nodeApi(node.url, SECRET, 'bench-node');
   const targets = Array.from({ length: rooms }, (_, r) => ({
     api,
     edge,

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { createEdgeClient } from '../../media-node/src/edge/edge-client.ts';
 import { type Heartbeat, INTERNAL_BASE } from '../../shared/internal.ts';
+import { deriveNodeKey } from '../../shared/signing.ts';
 
 /** A minimal answer that passes the edge's answer schema. */
 export const FAKE_ANSWER_SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
@@ -82,7 +83,12 @@ export async function startFakeNode(options: {
   if (address === null || typeof address === 'string') throw new Error('fake node: no port');
   const url = `http://127.0.0.1:${address.port}`;
 
-  const client = createEdgeClient(options.edgeUrl, options.secret);
+  // `secret` is the edge's master secret: the node signs with its own derived key.
+  const client = createEdgeClient(
+    options.edgeUrl,
+    await deriveNodeKey(options.secret, options.nodeId),
+    options.nodeId,
+  );
   const startedAt = Date.now();
   const beat = async () => {
     const body: Heartbeat = {

@@ -43,9 +43,7 @@ describe('429 rate_limited', () => {
     }
     expect(statuses.slice(0, IP_BURST).every((s) => s === 401)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
-    expect((await call('/api/media/sessions', { headers: from('198.51.100.8') })).status).toBe(
-      401,
-    );
+    expect((await call('/api/media/sessions', { headers: from('198.51.100.8') })).status).toBe(401);
     // A valid token from the limited address is the device's business, not the address's.
     const tok = await token(uid('dev'));
     const res = await call('/api/media/sessions', {

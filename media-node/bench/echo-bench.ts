@@ -45,7 +45,7 @@ const proc = spawnNode({
 });
 try {
   const { url } = (await proc.waitForLog('started')) as { url: string };
-  const target = { api: nodeApi(url, TEST_SECRET), edge };
+  const target = { api: nodeApi(url, TEST_SECRET, 'bench'), edge };
   const pid = proc.child.pid as number;
 
   const setups: number[] = [];

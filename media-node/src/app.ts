@@ -49,9 +49,11 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     workers: () => live?.workerLoads() ?? [],
   });
   const report = createErrorReporter(log, metrics);
-  const edge: EdgeClient | undefined = config.edgeUrl
-    ? createEdgeClient(config.edgeUrl, config.sharedSecret)
-    : undefined;
+  // A node with a public (development) key must not register: anyone could drive it.
+  const edge: EdgeClient | undefined =
+    config.edgeUrl && config.insecure === undefined
+      ? createEdgeClient(config.edgeUrl, config.nodeKey, config.nodeId)
+      : undefined;
   const events = new EventQueue({
     nodeId: config.nodeId,
     client: edge,
@@ -72,18 +74,23 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
   addInternalRoutes(router, sessions);
   addOpsRoutes(router, () => scrape(metrics, sessions), {
     notReadyReason: () =>
-      !started
-        ? 'starting'
-        : sessions.draining
-          ? 'draining'
-          : sessions.sessionCount >= config.maxSessions
-            ? 'capacity_exceeded'
-            : undefined,
+      config.insecure !== undefined
+        ? 'misconfigured'
+        : !started
+          ? 'starting'
+          : sessions.draining
+            ? 'draining'
+            : sessions.sessionCount >= config.maxSessions
+              ? 'capacity_exceeded'
+              : undefined,
   });
   const server = createHttpServer({
     edgeUrl: config.edgeUrl,
     router,
-    secret: config.sharedSecret,
+    nodeKey: config.nodeKey,
+    nodeId: config.nodeId,
+    notBefore: startedAt,
+    misconfigured: config.insecure,
     replayGuard: new ReplayGuard(),
     maxBodyBytes: config.maxBodyBytes,
     metrics,
@@ -127,6 +134,7 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     if (!url) url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     await sessions.start();
     started = true;
+    if (config.insecure !== undefined) log.error({ why: config.insecure }, 'node_misconfigured');
     heartbeats?.start();
     log.info(
       {

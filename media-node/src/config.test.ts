@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { deriveNodeKey } from '../../shared/signing.ts';
+import { ConfigError, loadConfig, nodeKeyFrom } from './config.ts';
 
 const SECRET = { NODE_SHARED_SECRET: 'a-secret-of-enough-length' };
 
@@ -17,7 +18,7 @@ describe('loadConfig', () => {
       ice: { lite: true, address: '127.0.0.1', servers: [], portRange: undefined },
       maxIceCandidates: 50,
       drainTimeoutMs: 30_000,
-      heartbeatIntervalMs: 5_000,
+      heartbeatIntervalMs: 3_000,
       forwarder: 'fast',
       overloadLagMs: 400,
       fastSend: { mode: 'batch', flush: 'packet' },
@@ -25,14 +26,36 @@ describe('loadConfig', () => {
     });
   });
 
-  it('uses the .dev.vars secret outside production only', () => {
-    expect(loadConfig({}).sharedSecret).toBe('local-dev-node-secret-change-me');
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      'NODE_SHARED_SECRET is required when NODE_ENV=production',
-    );
-    expect(() =>
-      loadConfig({ NODE_ENV: 'production', NODE_SHARED_SECRET: 'local-dev-node-secret-change-me' }),
-    ).toThrow('must not be the .dev.vars value');
+  it('derives its own key from the master secret exactly as the edge does', async () => {
+    const c = loadConfig({ ...SECRET, NODE_ID: 'media-1' });
+    expect(c.nodeKey).toBe(await deriveNodeKey(SECRET.NODE_SHARED_SECRET, 'media-1'));
+    expect(loadConfig({ NODE_KEY: 'k'.repeat(64) }).nodeKey).toBe('k'.repeat(64));
+  });
+
+  it('uses the .dev.vars secret in local development (NODE_ENV=development|test) only', () => {
+    const devKey = nodeKeyFrom('local-dev-node-secret-change-me', 'node-30006');
+    for (const NODE_ENV of ['development', 'test']) {
+      expect(loadConfig({ NODE_ENV })).toMatchObject({ nodeKey: devKey, insecure: undefined });
+    }
+    for (const env of [{}, { NODE_ENV: 'production' }]) {
+      expect(() => loadConfig(env)).toThrow('NODE_KEY (or NODE_SHARED_SECRET) is required');
+    }
+  });
+
+  it('flags committed development secrets and placeholders outside local development', () => {
+    const committed = [
+      { NODE_SHARED_SECRET: 'local-dev-node-secret-change-me' },
+      { NODE_SHARED_SECRET: 'change-me-to-the-wrangler-secret-value' },
+      { NODE_KEY: nodeKeyFrom('local-dev-node-secret-change-me', 'node-30006') },
+    ];
+    for (const env of committed) {
+      for (const NODE_ENV of [undefined, 'production']) {
+        const c = loadConfig({ ...env, ...(NODE_ENV ? { NODE_ENV } : {}) });
+        expect(c.insecure).toMatch(/committed development value.*NODE_KEY/);
+      }
+      expect(loadConfig({ ...env, NODE_ENV: 'development' }).insecure).toBeUndefined();
+    }
+    expect(loadConfig({ ...SECRET, NODE_ENV: 'production' }).insecure).toBeUndefined();
   });
 
   it('names every invalid variable with its unit and the value received', () => {

@@ -3,11 +3,13 @@
  * Every limit is one field with its unit in the name; a bad value stops the process with a
  * message naming the variable, the expected unit and the value received.
  */
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { type IceServer, nameSchema } from '../../shared/api.ts';
+import { DEVELOPMENT_SECRETS, isDevelopmentSecret } from '../../shared/dev-secrets.ts';
 import {
   DRAIN_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -27,8 +29,17 @@ export interface Config {
   publicUrl: string | undefined;
   /** Edge base URL for heartbeats and events; `undefined` runs standalone. */
   edgeUrl: string | undefined;
-  /** HMAC secret shared with the edge. */
-  sharedSecret: string;
+  /**
+   * This node's own HMAC key (`NODE_KEY`, or derived from `NODE_SHARED_SECRET` and the node id
+   * exactly as the edge derives it: shared/signing.ts `deriveNodeKey`).
+   */
+  nodeKey: string;
+  /**
+   * Why this node must not serve (a committed development secret outside local development),
+   * or undefined. The node then starts, logs it once, fails `/readyz`, refuses signed calls and
+   * never registers with the edge.
+   */
+  insecure: string | undefined;
   ice: {
     lite: boolean;
     /** The one host address advertised in candidates (and bound). */
@@ -182,6 +193,7 @@ const envSchema = z.object({
   PUBLIC_URL: url('PUBLIC_URL'),
   EDGE_URL: url('EDGE_URL'),
   NODE_SHARED_SECRET: z.string().optional(),
+  NODE_KEY: z.string().optional(),
   NODE_ENV: z.string().optional(),
   ICE_ADDRESS: ip('ICE_ADDRESS', '127.0.0.1'),
   ICE_LITE: bool('ICE_LITE', true),
@@ -245,7 +257,32 @@ function devSecret(): string | undefined {
   }
 }
 
-/** Parses `env`; throws {@link ConfigError} listing every invalid variable. */
+const INSECURE_FIX =
+  'give this node its own NODE_KEY (npm run -s node-key -- <node id>, with the real master secret), or set NODE_ENV=development on a development machine';
+
+/** HMAC-SHA256(master, `node:<nodeId>`) in hex: the same value as `deriveNodeKey` (WebCrypto). */
+export function nodeKeyFrom(master: string, nodeId: string): string {
+  return createHmac('sha256', master).update(`node:${nodeId}`).digest('hex');
+}
+
+/** Why `key` (and the master it came from) must not be used outside local development. */
+function insecureKey(master: string | undefined, key: string, nodeId: string): string | undefined {
+  if (master !== undefined && isDevelopmentSecret(master)) {
+    return 'NODE_SHARED_SECRET is a committed development value';
+  }
+  if (isDevelopmentSecret(key) || DEVELOPMENT_SECRETS.some((s) => nodeKeyFrom(s, nodeId) === key)) {
+    return 'NODE_KEY is a committed development value (or derived from one)';
+  }
+  return undefined;
+}
+
+/**
+ * Parses `env`; throws {@link ConfigError} listing every invalid variable.
+ *
+ * Local development is `NODE_ENV=development` or `test` (`npm start`, `npm run media-node` and
+ * the tests set it): only then is the `.dev.vars` secret a default, and only then are committed
+ * development secrets accepted. Anything else, NODE_ENV unset included, is treated as production.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -253,21 +290,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const e = parsed.data;
   const problems: string[] = [];
-  const production = e.NODE_ENV === 'production';
-  const dev = production ? undefined : devSecret();
-  const secret = e.NODE_SHARED_SECRET || dev;
-  if (!secret) {
-    problems.push(
-      production
-        ? 'NODE_SHARED_SECRET is required when NODE_ENV=production'
-        : 'NODE_SHARED_SECRET is required (no .dev.vars default found)',
-    );
-  } else if (secret.length < 16) {
-    problems.push('NODE_SHARED_SECRET must be at least 16 characters');
-  } else if (production && secret === devSecret()) {
-    problems.push('NODE_SHARED_SECRET must not be the .dev.vars value when NODE_ENV=production');
-  }
+  const local = e.NODE_ENV === 'development' || e.NODE_ENV === 'test';
   const nodeId = e.NODE_ID ?? `node-${e.PORT}`;
+  const master = e.NODE_SHARED_SECRET || (local && !e.NODE_KEY ? devSecret() : undefined);
+  const nodeKey = e.NODE_KEY || (master ? nodeKeyFrom(master, nodeId) : undefined);
+  if (!nodeKey) {
+    problems.push(
+      local
+        ? 'NODE_KEY or NODE_SHARED_SECRET is required (no .dev.vars default found)'
+        : 'NODE_KEY (or NODE_SHARED_SECRET) is required outside local development (NODE_ENV=development)',
+    );
+  } else if ((e.NODE_KEY ?? master ?? '').length < 16) {
+    problems.push(
+      `${e.NODE_KEY ? 'NODE_KEY' : 'NODE_SHARED_SECRET'} must be at least 16 characters`,
+    );
+  }
   if (!nameSchema.safeParse(nodeId).success) {
     problems.push(
       `NODE_ID must be 1-64 characters of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(nodeId)}`,
@@ -291,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     );
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  const insecure = local ? undefined : insecureKey(master, nodeKey as string, nodeId);
   const reachableHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
   const hostInUrl = reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost;
   return {
@@ -300,7 +338,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     region,
     publicUrl: e.PUBLIC_URL ?? (e.PORT === 0 ? undefined : `http://${hostInUrl}:${e.PORT}`),
     edgeUrl: e.EDGE_URL,
-    sharedSecret: secret as string,
+    nodeKey: nodeKey as string,
+    insecure: insecure && `${insecure} while NODE_ENV=${e.NODE_ENV ?? '(unset)'}: ${INSECURE_FIX}`,
     ice: { lite: e.ICE_LITE, address: e.ICE_ADDRESS, servers: e.ICE_SERVERS, portRange },
     maxSessions: e.MAX_SESSIONS,
     maxIceCandidates: e.MAX_ICE_CANDIDATES,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../shared/signing.ts';
+import { deriveNodeKey, signRequest, toNode } from '../../shared/signing.ts';
 import { sampleValue } from '../../test/support/prometheus.ts';
 import { TestClient } from './helpers/test-client.ts';
 import {
@@ -12,7 +12,10 @@ import {
 
 describe('internal API: auth, validation and limits', () => {
   let t: TestNode;
+  /** Taken just before the node is created: its process start is no earlier. */
+  let startedAt = 0;
   beforeAll(async () => {
+    startedAt = Date.now();
     t = await startTestNode({ MAX_SESSIONS: '2', MAX_BODY_BYTES: '8192' });
   });
   afterAll(async () => {
@@ -25,28 +28,49 @@ describe('internal API: auth, validation and limits', () => {
     expect(unsigned.status).toBe(401);
     expect(unsigned.json.error.code).toBe('unauthorized');
 
-    const wrongKey = await signRequest('another-secret-0123456789', {
-      method: 'GET',
-      path,
-      body: '',
-    });
+    const key = await deriveNodeKey(TEST_SECRET, 'test-node');
+    const req = { method: 'GET', path, body: '', party: toNode('test-node') };
+    const wrongKey = await signRequest('another-secret-0123456789', req);
     expect((await fetch(t.node.url + path, { headers: wrongKey })).status).toBe(401);
+    // The master secret is not a node key.
+    const master = await signRequest(TEST_SECRET, req);
+    expect((await fetch(t.node.url + path, { headers: master })).status).toBe(401);
 
-    const old = await signRequest(
-      TEST_SECRET,
-      { method: 'GET', path, body: '' },
-      Date.now() - 120_000,
-    );
+    const old = await signRequest(key, req, Date.now() - 120_000);
     expect((await fetch(t.node.url + path, { headers: old })).status).toBe(401);
 
-    const once = await signRequest(TEST_SECRET, { method: 'GET', path, body: '' });
+    const once = await signRequest(key, req);
     expect((await fetch(t.node.url + path, { headers: once })).status).toBe(404);
     const replay = await fetch(t.node.url + path, { headers: once });
     expect(replay.status).toBe(401);
 
     // A signature covers the path: the same headers on another path are refused.
-    const other = await signRequest(TEST_SECRET, { method: 'GET', path, body: '' });
+    const other = await signRequest(key, req);
     expect((await fetch(`${t.node.url}/internal/v1/rooms/x`, { headers: other })).status).toBe(401);
+  });
+
+  it('refuses a request signed for another node, even with that node key', async () => {
+    const path = '/internal/v1/sessions/nope';
+    const otherKey = await deriveNodeKey(TEST_SECRET, 'other-node');
+    const forOther = await signRequest(otherKey, {
+      method: 'GET',
+      path,
+      body: '',
+      party: toNode('other-node'),
+    });
+    expect((await fetch(t.node.url + path, { headers: forOther })).status).toBe(401);
+  });
+
+  it('refuses a request signed before the process started (a replay across a restart)', async () => {
+    const path = '/internal/v1/sessions/nope';
+    const key = await deriveNodeKey(TEST_SECRET, 'test-node');
+    const req = { method: 'GET', path, body: '', party: toNode('test-node') };
+    // Inside the 30 s window, never seen by this process: only the start floor refuses it.
+    const beforeStart = await signRequest(key, req, startedAt - 1_000);
+    expect((await fetch(t.node.url + path, { headers: beforeStart })).status).toBe(401);
+    expect((await fetch(t.node.url + path, { headers: await signRequest(key, req) })).status).toBe(
+      404,
+    );
   });
 
   it('validates bodies and routes', async () => {

@@ -32,7 +32,7 @@ describe('media-node process: graceful shutdown', () => {
   it('drains on SIGTERM: refuses new sessions, lets sessions end, closes the rest with node_shutdown, exits 0', async () => {
     const drainMs = 1_500;
     const { proc, edge, url } = await start({ DRAIN_TIMEOUT_MS: String(drainMs) });
-    const target = { api: nodeApi(url, TEST_SECRET), edge };
+    const target = { api: nodeApi(url, TEST_SECRET, 'proc-node'), edge };
     const clients = ['s1', 's2', 's3'].map(
       (id, i) => new TestClient(target, id, i + 1, { echo: true }),
     );
@@ -95,9 +95,14 @@ describe('media-node process: graceful shutdown', () => {
 
   it('exits at once on a second signal', async () => {
     const { proc, edge, url } = await start({ DRAIN_TIMEOUT_MS: '30000' });
-    const client = new TestClient({ api: nodeApi(url, TEST_SECRET), edge }, 'stuck', 1, {
-      echo: true,
-    });
+    const client = new TestClient(
+      { api: nodeApi(url, TEST_SECRET, 'proc-node'), edge },
+      'stuck',
+      1,
+      {
+        echo: true,
+      },
+    );
     cleanup.push(() => client.close());
     await client.join();
     proc.child.kill('SIGTERM');

@@ -33,6 +33,8 @@ export function startMediaNode(options: MediaNodeOptions): Child {
       REGION: 'local',
       PUBLIC_URL: url,
       EDGE_URL: options.edgeUrl,
+      // The local stack is local development: the committed .dev.vars master is accepted.
+      NODE_ENV: 'development',
       NODE_SHARED_SECRET: options.sharedSecret,
       ICE_ADDRESS: options.host,
       ICE_LITE: 'true',

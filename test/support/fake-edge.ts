@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeEvent } from '../../shared/events.ts';
 import { type Heartbeat, heartbeatSchema, nodeEventBatchSchema } from '../../shared/internal.ts';
-import { ReplayGuard, verifyRequest } from '../../shared/signing.ts';
+import { deriveNodeKey, fromNode, ReplayGuard, verifyRequest } from '../../shared/signing.ts';
 
 export interface FakeEdge {
   readonly url: string;
@@ -58,9 +58,16 @@ export async function startFakeEdge(
       res.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
+    // Like the edge: the key of the node id the body claims (`secret` is the master).
+    let nodeId = '';
+    try {
+      nodeId = String((JSON.parse(body) as { nodeId?: unknown }).nodeId ?? '');
+    } catch {
+      // no JSON: no node id, the signature check below fails
+    }
     const verdict = await verifyRequest(
-      secret,
-      { method: req.method ?? '', path: req.url ?? '', body },
+      await deriveNodeKey(secret, nodeId),
+      { method: req.method ?? '', path: req.url ?? '', body, party: fromNode(nodeId) },
       req.headers,
       { replayGuard: guard },
     );

@@ -7,10 +7,10 @@
  * nonce guard); a shard applies a node's events only to sessions placed on that node.
  */
 import { Hono } from 'hono';
+import { nameSchema } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import { shardFor } from '../../../shared/hash.ts';
-import { nameSchema } from '../../../shared/api.ts';
 import { heartbeatSchema, nodeEventBatchSchema } from '../../../shared/internal.ts';
 import {
   deriveNodeKey,
@@ -20,8 +20,8 @@ import {
   verifyRequest,
 } from '../../../shared/signing.ts';
 import { mapBounded } from '../bounded.ts';
-import { unwrap } from '../outcome.ts';
 import { log } from '../log.ts';
+import { unwrap } from '../outcome.ts';
 import { allowedNodeUrl } from '../registry/node-url.ts';
 import { type AppContext, type AppEnv, config, registry, shardByIndex } from './context.ts';
 import { limitBody } from './middleware.ts';
@@ -64,13 +64,18 @@ function verifySigned(c: AppContext): Promise<SignedBody> {
     const url = new URL(c.req.url);
     const verdict = await verifyRequest(
       await deriveNodeKey(config(c).NODE_SHARED_SECRET, nodeId),
-      { method: c.req.method, path: url.pathname + url.search, body: text, party: fromNode(nodeId) },
+      {
+        method: c.req.method,
+        path: url.pathname + url.search,
+        body: text,
+        party: fromNode(nodeId),
+      },
       c.req.raw.headers,
     );
     if (!verdict.ok) throw new MediaError('unauthorized', `signature refused: ${verdict.reason}`);
     return {
-    value,
-    nonce: c.req.header(NONCE_HEADER) ?? '',
+      value,
+      nonce: c.req.header(NONCE_HEADER) ?? '',
       timestamp: Number(c.req.header(TIMESTAMP_HEADER)),
     };
   });

@@ -46,7 +46,10 @@ export class TokenBuckets {
   take(key: string, rule: BucketRule, now: number): TakeResult {
     const previous = this.#buckets.get(key);
     const elapsedS = previous ? Math.max(0, now - previous.at) / 1000 : 0;
-    const tokens = Math.min(rule.burst, (previous?.tokens ?? rule.burst) + elapsedS * rule.perSecond);
+    const tokens = Math.min(
+      rule.burst,
+      (previous?.tokens ?? rule.burst) + elapsedS * rule.perSecond,
+    );
     const ok = tokens >= 1;
     const left = ok ? tokens - 1 : tokens;
     // Re-inserting keeps Map order = least recently used first.

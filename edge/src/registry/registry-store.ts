@@ -156,7 +156,9 @@ export class RegistryStore {
   /** One more placement on `id` at `now`; reservations before `expiredBefore` are dropped. */
   addPending(id: string, now: number, expiredBefore: number): void {
     const row = this.#sql.exec('SELECT at FROM pending WHERE node_id = ?', id).toArray()[0];
-    const live = (JSON.parse(String(row?.at ?? '[]')) as number[]).filter((t) => t >= expiredBefore);
+    const live = (JSON.parse(String(row?.at ?? '[]')) as number[]).filter(
+      (t) => t >= expiredBefore,
+    );
     live.push(now);
     this.#sql.exec(
       'INSERT INTO pending (node_id, at) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET at = ?',

@@ -56,7 +56,11 @@ export async function nodeSignature(
   options: { master?: string; now?: number } = {},
 ): Promise<Record<string, string>> {
   const key = await deriveNodeKey(options.master ?? TEST_NODE_SECRET, nodeId);
-  return signRequest(key, { method: 'POST', path, body: text, party: fromNode(nodeId) }, options.now);
+  return signRequest(
+    key,
+    { method: 'POST', path, body: text, party: fromNode(nodeId) },
+    options.now,
+  );
 }
 
 /** Sends a signed request to an internal route of the edge, as the node in `body` would. */

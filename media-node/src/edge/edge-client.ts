@@ -1,8 +1,10 @@
 /**
- * Signed JSON requests from the node to the edge over one keep-alive undici pool.
+ * Signed JSON requests from the node to the edge over one keep-alive undici pool, with this
+ * node's own key. Timestamps strictly increase (the edge keeps a floor per node and refuses a
+ * heartbeat that is not newer than the last one it accepted).
  */
 import { Pool } from 'undici';
-import { signRequest } from '../../../shared/signing.ts';
+import { fromNode, signRequest } from '../../../shared/signing.ts';
 
 /** How long one request to the edge may take before it counts as failed, in ms. */
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -18,8 +20,11 @@ export interface EdgeClient {
   close(): Promise<void>;
 }
 
-/** A client for the edge at `baseUrl` (origin plus optional path prefix). */
-export function createEdgeClient(baseUrl: string, secret: string): EdgeClient {
+/**
+ * A client for the edge at `baseUrl` (origin plus optional path prefix), signing as `nodeId`
+ * with `nodeKey`.
+ */
+export function createEdgeClient(baseUrl: string, nodeKey: string, nodeId: string): EdgeClient {
   const base = new URL(baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   const pool = new Pool(base.origin, {
@@ -30,12 +35,18 @@ export function createEdgeClient(baseUrl: string, secret: string): EdgeClient {
     connectTimeout: REQUEST_TIMEOUT_MS,
   });
   let closed = false;
+  let lastTimestamp = 0;
   return {
     async post(path, body) {
       if (closed) throw new Error('edge client closed');
       const text = JSON.stringify(body);
       const fullPath = prefix + path;
-      const headers = await signRequest(secret, { method: 'POST', path: fullPath, body: text });
+      lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+      const headers = await signRequest(
+        nodeKey,
+        { method: 'POST', path: fullPath, body: text, party: fromNode(nodeId) },
+        lastTimestamp,
+      );
       const res = await pool.request({
         method: 'POST',
         path: fullPath,

@@ -29,6 +29,8 @@ export class Heartbeats {
   #timer: NodeJS.Timeout | undefined;
   #state: NodeState = 'ready';
   #failing = false;
+  /** Heartbeats go one at a time: the edge refuses one signed before the last it accepted. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: HeartbeatOptions) {
     this.#o = options;
@@ -46,8 +48,14 @@ export class Heartbeats {
     await this.send();
   }
 
-  /** Sends one heartbeat now; never throws (a failure is logged once per outage). */
-  async send(): Promise<boolean> {
+  /** Sends one heartbeat after any in flight; never throws (a failure is logged once per outage). */
+  send(): Promise<boolean> {
+    const next = this.#queue.then(() => this.#sendNow());
+    this.#queue = next;
+    return next;
+  }
+
+  async #sendNow(): Promise<boolean> {
     const { sessionsLagMs = 0, ...load } = this.#o.load();
     const ownLagMs = Number.isFinite(this.#lag.percentile(99)) ? this.#lag.percentile(99) / 1e6 : 0;
     const body: Heartbeat = {

@@ -5,7 +5,7 @@ import type { Route } from './types.ts';
 
 export interface Readiness {
   /** Why the node is not ready, or undefined when it is. */
-  notReadyReason(): 'starting' | 'draining' | 'capacity_exceeded' | undefined;
+  notReadyReason(): 'starting' | 'draining' | 'capacity_exceeded' | 'misconfigured' | undefined;
 }
 
 /** `scrape` renders the Prometheus text format (app.ts merges worker threads' registries). */

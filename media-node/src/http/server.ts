@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MediaError } from '../../../shared/errors.ts';
-import { type ReplayGuard, verifyRequest } from '../../../shared/signing.ts';
+import { type ReplayGuard, toNode, verifyRequest } from '../../../shared/signing.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { readBody } from './body.ts';
@@ -19,7 +19,13 @@ export const IDLE_KEEP_ALIVE_MS = 65_000;
 
 export interface HttpServerOptions {
   router: Router<Route>;
-  secret: string;
+  /** This node's own key and id: a request signed for another node is refused. */
+  nodeKey: string;
+  nodeId: string;
+  /** Requests signed before this (the process start, ms) are refused: no replay across restarts. */
+  notBefore: number;
+  /** Set when the node must not serve (see Config.insecure): signed calls get 503. */
+  misconfigured: string | undefined;
   replayGuard: ReplayGuard;
   maxBodyBytes: number;
   metrics: Metrics;
@@ -59,11 +65,14 @@ async function handle(
     if (match === 'method') throw new MediaError('not_found', `no ${method} route here`);
     const body = await readBody(req, o.maxBodyBytes);
     if (match.handler.signed) {
+      if (o.misconfigured !== undefined) {
+        throw new MediaError('misconfigured', 'this media node is misconfigured; its log says why');
+      }
       const verdict = await verifyRequest(
-        o.secret,
-        { method, path: req.url ?? '/', body },
+        o.nodeKey,
+        { method, path: req.url ?? '/', body, party: toNode(o.nodeId) },
         req.headers,
-        { replayGuard: o.replayGuard },
+        { replayGuard: o.replayGuard, notBefore: o.notBefore },
       );
       if (!verdict.ok) {
         o.log.warn({ route, reason: verdict.reason }, 'request_unauthorized');

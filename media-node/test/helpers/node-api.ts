@@ -1,5 +1,5 @@
 /** Signed requests to a media node's internal API, as the edge makes them. */
-import { signRequest } from '../../../shared/signing.ts';
+import { deriveNodeKey, signRequest, toNode } from '../../../shared/signing.ts';
 
 export interface ApiReply {
   status: number;
@@ -17,12 +17,16 @@ export interface NodeApi {
   ): Promise<ApiReply>;
 }
 
-export function nodeApi(baseUrl: string, secret: string): NodeApi {
+/** `master` is the edge's secret: requests are signed with node `nodeId`'s derived key. */
+export function nodeApi(baseUrl: string, master: string, nodeId: string): NodeApi {
   return {
     async request(method, path, body, opts = {}) {
       const text = body === undefined ? '' : JSON.stringify(body);
+      const key = await deriveNodeKey(master, nodeId);
       const signed =
-        opts.sign === false ? {} : await signRequest(secret, { method, path, body: text });
+        opts.sign === false
+          ? {}
+          : await signRequest(key, { method, path, body: text, party: toNode(nodeId) });
       const res = await fetch(baseUrl + path, {
         method,
         body: body === undefined ? undefined : text,

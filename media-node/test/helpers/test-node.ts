@@ -39,7 +39,7 @@ export async function startTestNode(env: Record<string, string> = {}): Promise<T
   return {
     node,
     edge,
-    api: nodeApi(node.url, TEST_SECRET),
+    api: nodeApi(node.url, TEST_SECRET, config.nodeId),
     async close() {
       await node.shutdown();
       await edge.close();
