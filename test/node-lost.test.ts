@@ -3,10 +3,9 @@
  * `failed/node_lost` on their event sockets; the clients rejoin, land on the other node and get
  * media again.
  *
- * Node loss is noticed through missed heartbeats. With the defaults (a heartbeat every 5 s, a
- * node lost after 15 s of silence, the registry checking every 5 s) it can take up to ~25 s
- * after the kill, so this stack runs nodes heartbeating every 1 s and an edge timeout of 6 s:
- * the same mechanism, tuned the way a deployment that wants fast failover would tune it.
+ * Node loss is noticed through missed heartbeats, with the default settings: a heartbeat every
+ * 3 s, a node lost after 9 s of silence (the registry's alarm fires then), its sessions failed
+ * by that alarm's fan-out: at most ~9 s plus the fan-out after the kill.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pairInRoom, rejoinedElsewhere, toldEnded } from './support/failover.ts';
@@ -18,10 +17,7 @@ let stack: TestStack;
 const participants: WeriftParticipant[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack({
-    nodeEnv: { HEARTBEAT_INTERVAL_MS: '1000' },
-    edgeVars: { HEARTBEAT_TIMEOUT_MS: '6000' },
-  });
+  stack = await startTestStack();
 });
 
 afterEach(async (context) => {

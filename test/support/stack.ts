@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { MediaApi } from '../../client/api.ts';
+import type { Child } from '../../scripts/stack/child.ts';
 import { type Stack, startStack } from '../../scripts/stack/stack.ts';
 import { freePorts } from './free-port.ts';
 
@@ -23,6 +24,8 @@ export interface TestStack extends Stack {
 export interface TestStackOptions {
   nodeEnv?: Record<string, string>;
   edgeVars?: Record<string, string>;
+  /** Called with every child as it is spawned (e.g. to restart the edge in a test). */
+  onChild?: (child: Child) => void;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -38,6 +41,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       prebuiltDist: inject('edgeDist'),
       nodeEnv: { LOG_LEVEL: 'info', ...options.nodeEnv },
       ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
+      ...(options.onChild ? { onChild: options.onChild } : {}),
     });
   } catch (error) {
     const tail = await logTail(workDir, 40);
