@@ -9,6 +9,7 @@ export const DEVELOPMENT_SECRETS: readonly string[] = [
   'local-dev-jwt-secret-change-me',
   'local-dev-node-secret-change-me',
   'change-me-to-the-wrangler-secret-value',
+  'change-me-to-the-output-of-npm-run-node-key',
 ];
 
 /**

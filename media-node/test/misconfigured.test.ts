@@ -10,7 +10,7 @@ import { createMediaNode, type MediaNode } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { nodeApi } from './helpers/node-api.ts';
 
-const DEV_MASTER = 'local-dev-node-secret-change-me';
+const DEV_MASTER = 'change-me-to-the-wrangler-secret-value';
 
 describe('a node with the committed development secret and NODE_ENV=production', () => {
   let node: MediaNode;

@@ -6,15 +6,20 @@
  * else the development secret in .dev.vars), which is also what a local scrape needs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const tokenFile = `${dir}edge-admin-token`;
-/** A year: Prometheus reads the file at every scrape; rotate it by rewriting the file. */
-const TOKEN_TTL_SECONDS = 31_536_000;
+/**
+ * A day, the edge's default `MAX_TOKEN_TTL_S` (longer tokens are refused). Prometheus reads the
+ * file at every scrape: rotate it by rewriting the file (this script does past half its life).
+ */
+const TOKEN_TTL_SECONDS = 86_400;
+const stale = (file: string) =>
+  Date.now() - statSync(file).mtimeMs > (TOKEN_TTL_SECONDS / 2) * 1000;
 
-if (!existsSync(tokenFile)) {
+if (!existsSync(tokenFile) || stale(tokenFile)) {
   const script = fileURLToPath(new URL('../../scripts/token.ts', import.meta.url));
   const token = execFileSync(
     process.execPath,
