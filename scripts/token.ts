@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { signToken } from '../edge/src/auth/token.ts';
+import { DEFAULT_MAX_TOKEN_TTL_S, signToken } from '../edge/src/auth/token.ts';
 import { NAME_PATTERN } from '../shared/limits.ts';
 
 const USAGE = 'usage: npm run token -- --device <id> [--room <room>] [--admin] [--ttl <seconds>]';
@@ -53,6 +53,11 @@ for (const [flag, value] of [
 }
 const ttlSeconds = values.ttl === undefined ? DEFAULT_TTL_SECONDS : Number(values.ttl);
 if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) fail('--ttl must be a positive integer');
+if (ttlSeconds > DEFAULT_MAX_TOKEN_TTL_S) {
+  console.error(
+    `warning: an edge with the default MAX_TOKEN_TTL_S (${DEFAULT_MAX_TOKEN_TTL_S} s) refuses a token living ${ttlSeconds} s`,
+  );
+}
 const secret = process.env.JWT_SECRET || devVarsSecret();
 if (!secret) fail('JWT_SECRET is not set and .dev.vars has none');
 

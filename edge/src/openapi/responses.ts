@@ -98,9 +98,12 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'session_not_found / room_not_found',
   409: 'invalid_state / idempotency_conflict',
   413: 'payload_too_large',
-  429: 'too_many_ice_candidates (with `limit`)',
-  503: 'no_media_node / media_node_unavailable / capacity_exceeded / draining (Retry-After)',
+  429: 'rate_limited (Retry-After, RateLimit-*) / too_many_ice_candidates (with `limit`)',
+  503: 'no_media_node / media_node_unavailable / capacity_exceeded / draining (Retry-After) / misconfigured',
 };
+
+/** Any call can be rate limited, and every route answers 503 misconfigured on a bad deploy. */
+const ALWAYS = [429, 503];
 
 function errors(statuses: number[]): Json {
   const out: Json = {};
@@ -117,7 +120,8 @@ function forStatus(status: number, schema: string | null, errorStatuses: number[
   const ok = schema
     ? { description: 'success', content: { 'application/json': { schema: schemaRef(schema) } } }
     : { description: 'success, no body' };
-  return { [status]: ok, ...errors(errorStatuses) };
+  const all = [...new Set([...errorStatuses, ...ALWAYS])].sort((a, b) => a - b);
+  return { [status]: ok, ...errors(all) };
 }
 
 export const responses = { schemas, errors, for: forStatus };
