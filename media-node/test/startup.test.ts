@@ -72,10 +72,15 @@ describe('media-node process: start-up and drain', () => {
   it('logs what a drain is waiting for while it waits', async () => {
     const { proc, edge, url } = await spawn({ DRAIN_TIMEOUT_MS: '6000', WORKERS: '0' });
     await proc.waitForLog('started');
-    const client = new TestClient({ api: nodeApi(url, TEST_SECRET, 'startup-node'), edge }, 'stays', 1, {
-      echo: true,
-      room: 'drain-room',
-    });
+    const client = new TestClient(
+      { api: nodeApi(url, TEST_SECRET, 'startup-node'), edge },
+      'stays',
+      1,
+      {
+        echo: true,
+        room: 'drain-room',
+      },
+    );
     cleanup.push(() => client.close());
     await client.join();
     proc.child.kill('SIGTERM');
