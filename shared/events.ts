@@ -71,11 +71,18 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-/** Not numbered: replies to `ping`. */
+/** Not numbered: the reply to `ping`. */
 export interface PongFrame {
   type: 'pong';
-  lastSeq: number;
 }
+
+/**
+ * The exact ping text the edge answers without running any code (the Workers runtime's
+ * WebSocket auto-response), and its answer. Clients send exactly this; other spellings of a
+ * ping still get a pong, through the slower path that counts against the frame limit.
+ */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
 
 /** One event reported by a media node about one of its sessions. */
 export const nodeEventSchema = z.intersection(

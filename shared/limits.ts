@@ -27,6 +27,21 @@ export const EVENT_LOG_LIMIT = 1_024;
 export const CLOSE_RESUME_GAP = 4009;
 /** WebSocket close code when the session ended. */
 export const CLOSE_SESSION_ENDED = 4000;
+/** Event sockets open at once per session; a newer one closes the oldest. */
+export const MAX_EVENT_SOCKETS_PER_SESSION = 4;
+/**
+ * WebSocket close code of the oldest socket when a session opens one more than
+ * MAX_EVENT_SOCKETS_PER_SESSION: a newer connection took its place, so clients do not reconnect.
+ */
+export const CLOSE_SOCKET_REPLACED = 4010;
+/**
+ * Client frames one event socket may send per SOCKET_FRAME_WINDOW_MS (acks, and pings the runtime
+ * did not answer on its own). A client acks at most every ~100 ms or 32 events.
+ */
+export const SOCKET_FRAME_LIMIT = 100;
+export const SOCKET_FRAME_WINDOW_MS = 2_000;
+/** WebSocket close code for a socket past SOCKET_FRAME_LIMIT. */
+export const CLOSE_TOO_MANY_FRAMES = 4029;
 
 /** Largest request body either service reads, in bytes. */
 export const MAX_BODY_BYTES = 128 * 1024;

@@ -37,6 +37,20 @@ const configSchema = z.object({
   SESSION_IDLE_TIMEOUT_MS: intVar(1_800_000, 10_000, 86_400_000),
   /** Ended sessions (and their events) stay readable this long, in ms. */
   SESSION_RETENTION_MS: intVar(3_600_000, 1_000, 7 * 86_400_000),
+  /** Sessions a device may have open at once (checked on the device's shard at create). */
+  MAX_SESSIONS_PER_DEVICE: intVar(20, 1, 10_000),
+  /**
+   * "1": a device's own listing reads every shard, as before session ids were colocated with
+   * their device. Only for the upgrade window, while sessions created before it are still open.
+   */
+  DEVICE_LIST_FANOUT: z.preprocess((v) => v === '1' || v === 'true', z.boolean()),
+  /** Successful requests logged, as a fraction (0..1); errors and slow requests always are. */
+  LOG_SAMPLE_RATE: z.preprocess(
+    (v) => (v === undefined || v === '' ? 0.01 : Number(v)),
+    z.number().min(0).max(1),
+  ),
+  /** A request slower than this is always logged, in ms. */
+  LOG_SLOW_MS: intVar(1_000, 0, 600_000),
   /** A node silent this long is lost, in ms. */
   HEARTBEAT_TIMEOUT_MS: intVar(HEARTBEAT_TIMEOUT_MS, 1_000, 600_000),
   /**

@@ -27,4 +27,8 @@ export interface Env {
   RATE_LIMIT_IP_PER_S?: string;
   RATE_LIMIT_IP_BURST?: string;
   PENDING_OFFER_TIMEOUT_MS?: string;
+  MAX_SESSIONS_PER_DEVICE?: string;
+  DEVICE_LIST_FANOUT?: string;
+  LOG_SAMPLE_RATE?: string;
+  LOG_SLOW_MS?: string;
 }

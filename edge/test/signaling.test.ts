@@ -102,7 +102,7 @@ describe('ICE candidate cap', () => {
     expect(forwarded).toHaveLength(50);
   });
 
-  it('refuses a request that would pass the cap whole; end-of-candidates is not counted', async () => {
+  it('refuses a request that would pass the cap whole; an end-of-candidates marker counts', async () => {
     const { tok, session } = await negotiatingSession();
     expect(
       (await call(session.links.candidates, authed(tok, 'POST', candidates(0, 45)))).status,
@@ -114,9 +114,26 @@ describe('ICE candidate cap', () => {
     const endMarker = { candidates: [{ candidate: '', sdpMid: '0' }] };
     expect((await call(session.links.candidates, authed(tok, 'POST', endMarker))).status).toBe(204);
     expect(
-      (await call(session.links.candidates, authed(tok, 'POST', candidates(45, 5)))).status,
+      (await call(session.links.candidates, authed(tok, 'POST', candidates(46, 4)))).status,
     ).toBe(204);
     expect((await view(tok, session.links.self)).iceCandidates).toBe(50);
+  });
+
+  it('end-of-candidates markers cannot bypass the cap (10,000 were accepted before)', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    const markers = { candidates: Array.from({ length: 50 }, () => ({ candidate: '' })) };
+    expect((await call(session.links.candidates, authed(tok, 'POST', markers))).status).toBe(204);
+    const more = await call(session.links.candidates, authed(tok, 'POST', markers));
+    expect(more.status).toBe(429);
+    expect(await more.json()).toMatchObject({
+      error: { code: 'too_many_ice_candidates', limit: 50 },
+    });
+    const single = { candidates: [{ candidate: '' }] };
+    expect((await call(session.links.candidates, authed(tok, 'POST', single))).status).toBe(429);
+    const forwarded = (await nodeRequests(nodeId))
+      .filter((r) => r.path.endsWith('/candidates'))
+      .flatMap((r) => (JSON.parse(r.body) as { candidates: unknown[] }).candidates);
+    expect(forwarded).toHaveLength(50);
   });
 
   it('does not count candidates the node did not take', async () => {

@@ -9,21 +9,14 @@ import {
   sessionLinks,
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
-import { roomForNewSession } from '../auth/access.ts';
+import { assertRoomAccess, roomForNewSession } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
 import { sha256Hex } from '../digest.ts';
 import { unwrap } from '../outcome.ts';
 import { decodeCursor, encodeCursor } from '../session/cursor.ts';
-import { isPrivateRoom, newSessionId, privateRoom } from '../session/ids.ts';
+import { deviceShard, newSessionIdFor, privateRoom } from '../session/ids.ts';
 import { listPage } from '../session/paging.ts';
-import {
-  type AppContext,
-  type AppEnv,
-  config,
-  registry,
-  shardByIndex,
-  shardStub,
-} from './context.ts';
+import { type AppContext, type AppEnv, config, shardByIndex, shardStub } from './context.ts';
 import { parseValue, readJson } from './parse.ts';
 import { sessionStub } from './session-stub.ts';
 
@@ -45,10 +38,10 @@ sessionRoutes.post('/', async (c) => {
       field: 'Idempotency-Key',
     });
   }
-  // The key lives in the shard of hash(device, key): the session id does not exist yet, and
-  // the same (device, key) always lands on the same shard, spread evenly over all of them.
+  // The key lives on the device's shard, beside the sessions it creates: a key whose session
+  // ended is forgotten there (idempotency.ts), without asking another shard.
   const keyHash = await sha256Hex(`${caller.deviceId}\n${key}`);
-  const owner = shardStub(c, `idem:${keyHash}`);
+  const owner = shardByIndex(c, deviceShard(caller.deviceId, config(c).SHARD_COUNT));
   const claim = unwrap(await owner.claimIdempotency(keyHash, await sha256Hex(text)));
   switch (claim.kind) {
     case 'replay':
@@ -86,33 +79,31 @@ async function createSession(
   caller: Caller,
   body: CreateSessionRequest,
 ): Promise<CreateSessionResponse> {
-  const sessionId = newSessionId();
+  const { SHARD_COUNT, ICE_SERVERS } = config(c);
+  // Minted on the device's shard, so the device's sessions live together (ids.ts).
+  const sessionId = newSessionIdFor(caller.deviceId, SHARD_COUNT);
   const room = roomForNewSession(caller, body.room) ?? privateRoom(sessionId);
-  const node = unwrap(await registry(c).place(room));
-  try {
-    const view = unwrap(
-      await shardStub(c, sessionId).create({
-        sessionId,
-        deviceId: caller.deviceId,
-        room,
-        echo: body.echo ?? false,
-        metadata: body.metadata ?? null,
-        node,
-      }),
-    );
-    return {
+  // The shard checks the device's cap, then places the session on a node and stores it.
+  const view = unwrap(
+    await shardStub(c, sessionId).create({
       sessionId,
+      deviceId: caller.deviceId,
       room,
-      state: view.state,
-      node: { id: node.id, region: node.region },
-      iceServers: config(c).ICE_SERVERS,
-      expiresAt: view.expiresAt,
-      links: sessionLinks(sessionId),
-    };
-  } catch (err) {
-    if (!isPrivateRoom(room)) await registry(c).release(room);
-    throw err;
-  }
+      echo: body.echo ?? false,
+      metadata: body.metadata ?? null,
+    }),
+  );
+  // A stored session always has its node; null is for views of sessions not yet placed.
+  if (!view.node) throw new Error(`session ${sessionId} was stored without a node`);
+  return {
+    sessionId,
+    room,
+    state: view.state,
+    node: view.node,
+    iceServers: ICE_SERVERS,
+    expiresAt: view.expiresAt,
+    links: sessionLinks(sessionId),
+  };
 }
 
 sessionRoutes.get('/', async (c) => {
@@ -121,17 +112,25 @@ sessionRoutes.get('/', async (c) => {
   if (!caller.admin && q.device !== undefined && q.device !== caller.deviceId) {
     throw new MediaError('forbidden', "listing another device's sessions needs the admin scope");
   }
+  // A room-bound token sees its room's sessions only, the same device's others included.
+  if (q.room !== undefined) assertRoomAccess(caller, q.room);
+  const room = q.room ?? (caller.admin ? undefined : caller.room);
   const deviceId = caller.admin ? q.device : caller.deviceId;
-  const { SHARD_COUNT } = config(c);
+  const { SHARD_COUNT, DEVICE_LIST_FANOUT } = config(c);
   const start = q.cursor ? decodeCursor(q.cursor, SHARD_COUNT) : { s: 0, k: '' };
-  const page = await listPage(
-    async (shard, afterId, limit) =>
-      unwrap(await shardByIndex(c, shard).list({ deviceId, room: q.room, afterId, limit })),
-    SHARD_COUNT,
-    start,
-    q.limit,
-    LIST_CONCURRENCY,
-  );
+  const read = async (shard: number, afterId: string, limit: number) =>
+    unwrap(await shardByIndex(c, shard).list({ deviceId, room, afterId, limit }));
+  // A device's own sessions live on its shard: one read. Admins fan out over all shards.
+  const page =
+    caller.admin || DEVICE_LIST_FANOUT
+      ? await listPage(read, SHARD_COUNT, start, q.limit, LIST_CONCURRENCY)
+      : await listPage(
+          (_, afterId, limit) => read(deviceShard(caller.deviceId, SHARD_COUNT), afterId, limit),
+          1,
+          { s: 0, k: start.k },
+          q.limit,
+          1,
+        );
   const response: ListSessionsResponse = {
     sessions: page.sessions,
     nextCursor: page.next ? encodeCursor(page.next) : null,

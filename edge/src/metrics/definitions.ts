@@ -34,6 +34,13 @@ export const EDGE_METRICS = {
     type: 'counter',
     help: 'Sessions created.',
   },
+  sessions_refused: {
+    name: 'media_edge_sessions_refused_total',
+    type: 'counter',
+    help: 'Session creates refused by a limit, by limit (device_cap: MAX_SESSIONS_PER_DEVICE).',
+    labels: ['limit'],
+    initial: ['device_cap'],
+  },
   sessions_active: {
     name: 'media_edge_sessions_active',
     type: 'gauge',

@@ -14,12 +14,17 @@ describe('ICE candidate cap', () => {
     expect(admitCandidates(45, c(10), 50)).toEqual({ ok: false, limit: 50, accepted: 45 });
   });
 
-  it('does not count end-of-candidates markers', () => {
-    expect(countCandidates([{ candidate: '' }, ...c(2)])).toBe(2);
-    expect(admitCandidates(50, [{ candidate: '' }], 50)).toEqual({
+  it('counts end-of-candidates markers like any entry (they bypassed the cap before)', () => {
+    expect(countCandidates([{ candidate: '' }, ...c(2)])).toBe(3);
+    expect(admitCandidates(49, [{ candidate: '' }], 50)).toEqual({
       ok: true,
-      counted: 0,
+      counted: 1,
       total: 50,
+    });
+    expect(admitCandidates(50, [{ candidate: '' }], 50)).toEqual({
+      ok: false,
+      limit: 50,
+      accepted: 50,
     });
   });
 });

@@ -5,9 +5,13 @@ export type CandidateAdmission =
   | { ok: true; counted: number; total: number }
   | { ok: false; limit: number; accepted: number };
 
-/** End-of-candidates markers (empty `candidate`) are signals, not candidates: never counted. */
+/**
+ * Every entry counts, end-of-candidates markers (`{"candidate":""}`) included: a marker is one
+ * entry the node has to process like any other, and left uncounted it let a client send 10,000.
+ * A client sends one marker per ICE generation, so the cap costs an honest client nothing.
+ */
 export function countCandidates(candidates: readonly IceCandidateInit[]): number {
-  return candidates.filter((c) => c.candidate !== '').length;
+  return candidates.length;
 }
 
 /**

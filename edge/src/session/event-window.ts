@@ -16,6 +16,8 @@ export interface SocketCursor {
   sent: number;
   /** When the client first fell more than `limit` behind, ms since epoch; null when keeping up. */
   stalledSince: number | null;
+  /** When the socket opened, ms since epoch (the oldest goes first past the socket cap). */
+  openedAt: number;
 }
 
 export interface WindowLimits {
@@ -23,9 +25,48 @@ export interface WindowLimits {
   graceMs: number;
 }
 
-export function openCursor(sessionId: string, since: number, lastSeq: number): SocketCursor {
+export function openCursor(
+  sessionId: string,
+  since: number,
+  lastSeq: number,
+  now: number,
+): SocketCursor {
   const start = Math.max(0, Math.min(since, lastSeq));
-  return { sessionId, acked: start, sent: start, stalledSince: null };
+  return { sessionId, acked: start, sent: start, stalledSince: null, openedAt: now };
+}
+
+/**
+ * Which of a session's open sockets to close so that one more fits under `max`: the oldest.
+ * Pure: takes (socket, openedAt) pairs in any order.
+ */
+export function socketsToEvict<T>(
+  open: ReadonlyArray<{ socket: T; openedAt: number }>,
+  max: number,
+): T[] {
+  const excess = open.length + 1 - max;
+  if (excess <= 0) return [];
+  return [...open]
+    .sort((a, b) => a.openedAt - b.openedAt)
+    .slice(0, excess)
+    .map((o) => o.socket);
+}
+
+/**
+ * A fixed-window frame counter per socket: true while the socket stays within `limit` frames
+ * per `windowMs`. Mutates `state` (kept in memory beside the socket).
+ */
+export function admitFrame(
+  state: { windowStart: number; frames: number },
+  now: number,
+  limit: number,
+  windowMs: number,
+): boolean {
+  if (now - state.windowStart >= windowMs) {
+    state.windowStart = now;
+    state.frames = 0;
+  }
+  state.frames += 1;
+  return state.frames <= limit;
 }
 
 /** True when resuming after `since` needs events older than the `kept` newest ones. */

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { shardFor } from '../../../shared/hash.ts';
 import { NAME_PATTERN } from '../../../shared/limits.ts';
-import { isPrivateRoom, isSessionId, newSessionId, privateRoom } from './ids.ts';
+import {
+  deviceShard,
+  isPrivateRoom,
+  isSessionId,
+  newSessionId,
+  newSessionIdFor,
+  privateRoom,
+} from './ids.ts';
 
 describe('session ids', () => {
   it('are 128 random bits, URL-safe, and fit a private room name', () => {
@@ -13,5 +21,22 @@ describe('session ids', () => {
       expect(isPrivateRoom(privateRoom(id))).toBe(true);
     }
     expect(isSessionId('../x')).toBe(false);
+  });
+});
+
+describe('colocated session ids', () => {
+  it("land on the device's shard for every shard count, and stay distinct", () => {
+    for (const shards of [1, 4, 32, 1024]) {
+      const ids = new Set<string>();
+      for (let i = 0; i < 50; i++) {
+        const device = `device-${i}`;
+        const id = newSessionIdFor(device, shards);
+        expect(isSessionId(id)).toBe(true);
+        expect(shardFor(id, shards)).toBe(deviceShard(device, shards));
+        expect(deviceShard(device, shards)).toBe(shardFor(device, shards));
+        ids.add(id);
+      }
+      expect(ids.size).toBe(50);
+    }
   });
 });

@@ -1,7 +1,12 @@
 /**
  * SessionShard: one Durable Object per shard (`shard-<n>`, n = FNV-1a-32(sessionId) % SHARD_COUNT).
- * Thin on purpose: it turns RPC calls, socket events and alarms into calls on `ShardCore`, and
- * domain errors into `Outcome`s that survive the RPC boundary.
+ * Thin on purpose: it wires storage, sockets and the alarm into `ShardCore`, turns RPC calls,
+ * socket events and alarms into calls on it, and domain errors into `Outcome`s that survive the
+ * RPC boundary.
+ *
+ * The alarm's armed time is cached in memory (read once when the object starts), so a call
+ * re-arms it only when it brings a deadline earlier than the armed one, without a `getAlarm()`
+ * round trip; the alarm itself recomputes the exact next deadline.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type {
@@ -11,7 +16,7 @@ import type {
   SessionView,
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
-import type { NodeEvent } from '../../../shared/events.ts';
+import { type NodeEvent, PING_FRAME, PONG_FRAME } from '../../../shared/events.ts';
 import { EVENT_QUEUE_LIMIT, SLOW_CONSUMER_GRACE_MS } from '../../../shared/limits.ts';
 import { ReplayGuard } from '../../../shared/signing.ts';
 import type { Caller } from '../auth/token.ts';
@@ -19,54 +24,91 @@ import { loadConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import { isHistogramKey, isScalarKey, type MetricSample } from '../metrics/definitions.ts';
 import type { RequestBatch } from '../metrics/request-metrics.ts';
-import { capture, type Outcome } from '../outcome.ts';
+import { callNode } from '../node/node-client.ts';
+import { capture, type Outcome, unwrap } from '../outcome.ts';
 import { earliest } from '../session/reaper.ts';
+import { SqlEventLog } from './event-log.ts';
 import { EventSockets } from './event-sockets.ts';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
-import { type ListFilter, SessionStore } from './session-store.ts';
+import { SqlIdempotencyStore } from './idempotency-store.ts';
+import { SHARD_SCHEMA } from './schema.ts';
+import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
 import { type CreateInput, ShardCore } from './shard-core.ts';
+import { FLUSH_DELAY_MS, ShardCounters } from './shard-counters.ts';
 
 /** Header on the internal upgrade request that carries the authenticated caller. */
 export const CALLER_HEADER = 'x-edge-caller';
 
 export class SessionShard extends DurableObject<Env> {
-  readonly #store: SessionStore;
+  readonly #sessions: SqlSessionRepo;
+  readonly #idempotency: SqlIdempotencyStore;
+  readonly #counters: ShardCounters;
   readonly #sockets: EventSockets;
   readonly #core: ShardCore;
   /** Nonces of node event batches this shard applied (node -> edge replay protection). */
   readonly #guard = new ReplayGuard();
+  /** The armed alarm (ms), null when none; read from storage once at start. */
+  #armedAt: number | null = null;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const config = loadConfig(env);
-    this.#store = new SessionStore(ctx.storage.sql);
+    const sql = ctx.storage.sql;
+    for (const statement of SHARD_SCHEMA) sql.exec(statement);
+    this.#sessions = new SqlSessionRepo(sql);
+    this.#idempotency = new SqlIdempotencyStore(sql);
+    const events = new SqlEventLog(sql);
+    this.#counters = new ShardCounters(sql, () => this.#armFlush());
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    ctx.blockConcurrencyWhile(async () => {
+      this.#armedAt = await ctx.storage.getAlarm();
+    });
     this.#sockets = new EventSockets(
       ctx,
-      this.#store,
+      this.#sessions,
+      events,
       { limit: EVENT_QUEUE_LIMIT, graceMs: SLOW_CONSUMER_GRACE_MS },
       {
-        activity: (id) => this.#core.touch(id, Date.now()),
-        slowClosed: () => this.#store.count('websockets_slow_closed'),
+        slowClosed: () => this.#counters.count('websockets_slow_closed'),
+        wake: (at) => this.#wake(at),
       },
     );
+    const registry = () => env.NODE_REGISTRY.getByName('global');
     this.#core = new ShardCore({
-      store: this.#store,
+      sessions: this.#sessions,
+      events,
+      counters: this.#counters,
       sockets: this.#sockets,
+      callNode: (node, call) =>
+        callNode(node, call, {
+          secret: config.NODE_SHARED_SECRET,
+          timeoutMs: config.NODE_TIMEOUT_MS,
+        }),
       config,
-      releaseRoom: (room) => env.NODE_REGISTRY.getByName('global').release(room),
+      place: async (room) => unwrap(await registry().place(room)),
+      releaseRoom: (room) => registry().release(room),
+      transaction: (fn) =>
+        ctx.storage.transactionSync(() => {
+          const value = fn();
+          // Counters ride along with a write that happens anyway: no commit of their own.
+          this.#counters.flush();
+          return value;
+        }),
+      wake: (at) => this.#wake(at),
     });
   }
 
   create(input: CreateInput): Promise<Outcome<SessionView>> {
-    return this.#op(() => this.#core.create(input, Date.now()));
+    return this.#op(() => this.#core.create(input, Date.now));
   }
 
   get(id: string, caller: Caller): Promise<Outcome<SessionView>> {
-    return this.#op(() => this.#core.get(id, caller), { reads: true });
+    return this.#op(() => this.#core.get(id, caller));
   }
 
   list(filter: ListFilter): Promise<Outcome<SessionView[]>> {
-    return this.#op(() => this.#core.list(filter), { reads: true });
+    return this.#op(() => this.#core.list(filter));
   }
 
   offer(id: string, caller: Caller, sdp: string): Promise<Outcome<AnswerResponse>> {
@@ -108,8 +150,17 @@ export class SessionShard extends DurableObject<Env> {
     return this.#op(() => this.#core.failNode(nodeId, reason, before, Date.now()));
   }
 
+  /** Claims an Idempotency-Key on this (the device's) shard; a key ends with its session. */
   claimIdempotency(keyHash: string, bodyHash: string): Promise<Outcome<IdempotencyClaim>> {
-    return this.#op(() => claimKey(this.#store, keyHash, bodyHash, Date.now()));
+    return this.#op(() => {
+      const now = Date.now();
+      const claim = this.ctx.storage.transactionSync(() =>
+        claimKey(this.#idempotency, keyHash, bodyHash, now, (id, at) => this.#core.isLive(id, at)),
+      );
+      const expiry = this.#idempotency.nextExpiry();
+      if (expiry !== null) this.#wake(expiry);
+      return claim;
+    });
   }
 
   completeIdempotency(
@@ -117,33 +168,39 @@ export class SessionShard extends DurableObject<Env> {
     status: number | null,
     response: string,
   ): Promise<Outcome<void>> {
-    return this.#op(() => completeKey(this.#store, keyHash, status, response));
+    return this.#op(() =>
+      this.ctx.storage.transactionSync(() =>
+        completeKey(this.#idempotency, keyHash, status, response),
+      ),
+    );
   }
 
   /**
    * Request metrics a Worker isolate accumulated (request-flush.ts). Not an `#op`: it is not a
-   * client request and must not arm alarms; synchronous, so a batch is applied whole.
+   * client request; synchronous and one transaction, so a batch is applied whole.
    */
   recordRequests(batch: RequestBatch): void {
-    for (const r of batch.requests) this.#store.count('http_requests', r.label, r.value);
+    for (const r of batch.requests) this.#counters.count('http_requests', r.label, r.value);
     for (const d of batch.durations) {
-      this.#store.observe('http_duration', d.label, d.counts, d.sum);
+      this.#counters.observe('http_duration', d.label, d.counts, d.sum);
     }
+    this.ctx.storage.transactionSync(() => this.#counters.flush());
   }
 
-  /** This shard's counters plus its gauges, labelled with `shard` where it matters. */
+  /** This shard's counters (flushed first) plus its gauges, labelled with `shard` where it matters. */
   metrics(shard: number): MetricSample[] {
     const samples: MetricSample[] = [];
-    for (const c of this.#store.counters()) {
+    const totals = this.ctx.storage.transactionSync(() => this.#counters.read());
+    for (const c of totals.counters) {
       if (isScalarKey(c.name)) samples.push({ metric: c.name, label: c.label, value: c.value });
     }
-    for (const h of this.#store.histograms()) {
+    for (const h of totals.histograms) {
       if (isHistogramKey(h.name)) {
         samples.push({ metric: h.name, label: h.label, counts: h.counts, sum: h.sum });
       }
     }
     samples.push(
-      { metric: 'sessions_active', label: String(shard), value: this.#store.activeCount() },
+      { metric: 'sessions_active', label: String(shard), value: this.#sessions.activeCount() },
       { metric: 'websockets_open', label: '', value: this.#sockets.count() },
     );
     return samples;
@@ -155,8 +212,7 @@ export class SessionShard extends DurableObject<Env> {
     const outcome = await this.#op(() => {
       const caller = JSON.parse(request.headers.get(CALLER_HEADER) ?? 'null') as Caller;
       const id = url.searchParams.get('session') ?? '';
-      this.#core.load(id, caller);
-      return id;
+      return this.#core.load(id, caller);
     });
     if (!outcome.ok) {
       const e = outcome.error;
@@ -164,14 +220,12 @@ export class SessionShard extends DurableObject<Env> {
       return Response.json(body, { status: new MediaError(e.code, e.message).status });
     }
     const since = Number(url.searchParams.get('since') ?? '0');
-    const response = this.#sockets.accept(outcome.value, since, Date.now());
-    await this.#schedule();
-    return response;
+    const session = outcome.value;
+    return this.#sockets.accept(session.id, since, session.lastSeq, Date.now());
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     this.#sockets.message(ws, message, Date.now());
-    await this.#schedule();
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -183,36 +237,39 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.#core.reap(Date.now());
-    await this.#schedule(true);
-  }
-
-  /**
-   * Runs an RPC operation: counts it, maps domain errors, re-arms the alarm. A pure read
-   * (`reads`) changes no deadline, so it skips the re-arm (two MIN queries and a getAlarm).
-   */
-  async #op<T>(
-    fn: () => T | Promise<T>,
-    { reads = false }: { reads?: boolean } = {},
-  ): Promise<Outcome<T>> {
-    this.#store.count('shard_requests');
-    const outcome = await capture(fn);
-    if (!reads) await this.#schedule();
-    return outcome;
-  }
-
-  /** Arms the alarm for the earliest deadline (sessions, idempotency keys, stalled sockets). */
-  async #schedule(fromAlarm = false): Promise<void> {
+    // The alarm that fired is no longer armed; whatever the reaper arms replaces it.
+    this.#armedAt = null;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => this.#idempotency.prune(now));
+    await this.#core.reap(now);
     const next = earliest(
-      this.#store.nextDeadline(),
-      this.#store.nextIdempotencyExpiry(),
+      this.#sessions.nextDeadline(),
+      this.#idempotency.nextExpiry(),
       this.#sockets.nextDeadline(),
     );
-    const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
-    if (next === null) {
-      if (fromAlarm) await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    if (current === null || next < current) await this.ctx.storage.setAlarm(next);
+    if (next !== null) this.#wake(next);
+  }
+
+  /** Runs an RPC operation: counts it (in memory) and maps domain errors. */
+  #op<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
+    this.#counters.count('shard_requests');
+    return capture(fn);
+  }
+
+  /** Arms the alarm for `at` unless one at or before it is armed already. */
+  #wake(at: number): void {
+    if (this.#armedAt !== null && this.#armedAt <= at) return;
+    this.#armedAt = at;
+    // Not awaited: the output gate holds the reply until the alarm is stored.
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  /** Flushes counters that no write carried along within FLUSH_DELAY_MS. */
+  #armFlush(): void {
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      if (this.#counters.pending) this.ctx.storage.transactionSync(() => this.#counters.flush());
+    }, FLUSH_DELAY_MS);
   }
 }

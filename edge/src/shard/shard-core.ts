@@ -1,6 +1,11 @@
 /**
- * What a SessionShard does, with its I/O handed in: the session store, the event sockets, the
- * media-node client and the registry. Decisions come from the pure modules in ../session.
+ * What a SessionShard does, with its I/O handed in as small interfaces (sessions, event log,
+ * counters, sockets, node calls, placement, transactions, the alarm), so the logic runs in Node
+ * with fakes as well as in the Durable Object. Decisions come from the pure modules in ../session.
+ *
+ * Cost rules: a read (`get`, `list`) writes nothing; a call that changes a session writes once,
+ * in one transaction (the session row, its events and the pending counters together), and arms
+ * the alarm only when the new deadline is earlier than the armed one.
  */
 import type {
   AnswerResponse,
@@ -15,14 +20,21 @@ import { assertSessionAccess } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
 import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
-import { callNode, type NodeCall } from '../node/node-client.ts';
+import type { NodeCall } from '../node/node-client.ts';
 import { admitCandidates } from '../session/candidate-limit.ts';
 import { isPrivateRoom } from '../session/ids.ts';
 import { nextDeadline, type ReapTimings, reapAction } from '../session/reaper.ts';
 import { acceptsSignaling, endStateFor, isTerminal, transition } from '../session/state-machine.ts';
 import { applyTrack, type SessionRecord, toView } from '../session/view.ts';
-import type { EventSockets } from './event-sockets.ts';
-import type { ListFilter, SessionStore } from './session-store.ts';
+import type { EventLog } from './event-log.ts';
+import type { ListFilter, SessionRepo } from './session-repo.ts';
+import type { Counters } from './shard-counters.ts';
+
+export interface PlacedNode {
+  id: string;
+  region: string;
+  url: string;
+}
 
 export interface CreateInput {
   sessionId: string;
@@ -30,23 +42,56 @@ export interface CreateInput {
   room: string;
   echo: boolean;
   metadata: Record<string, string | number | boolean> | null;
-  node: { id: string; region: string; url: string };
 }
 
+/** The event sockets as the logic sees them. */
+export interface Publisher {
+  /** Sends what the session's sockets may receive now (after new events). */
+  publish(sessionId: string, now: number): void;
+  /** The last client frame seen on any socket of the session (ms), if known. */
+  lastActivity(sessionId: string): number | null;
+  /** Re-checks every socket (closes stalled consumers). */
+  sweep(now: number): void;
+}
+
+export type NodeCaller = (node: { id: string; url: string }, call: NodeCall) => Promise<unknown>;
+
+export type CoreConfig = Pick<
+  EdgeConfig,
+  | 'CONNECT_TIMEOUT_MS'
+  | 'SESSION_IDLE_TIMEOUT_MS'
+  | 'SESSION_RETENTION_MS'
+  | 'MAX_ICE_CANDIDATES'
+  | 'MAX_SESSIONS_PER_DEVICE'
+>;
+
 export interface ShardDeps {
-  store: SessionStore;
-  sockets: EventSockets;
-  config: EdgeConfig;
+  sessions: SessionRepo;
+  events: EventLog;
+  counters: Counters;
+  sockets: Publisher;
+  callNode: NodeCaller;
+  config: CoreConfig;
+  /** Picks a media node for a new session of `room` (the registry). */
+  place(room: string): Promise<PlacedNode>;
   /** Tells the registry a session left its room (best effort). */
   releaseRoom(room: string): Promise<void>;
+  /** Runs `fn` as one storage transaction (pending counters are written with it). */
+  transaction<T>(fn: () => T): T;
+  /** The alarm must fire no later than `at` (ms since epoch). */
+  wake(at: number): void;
 }
 
 /** Sessions the reaper handles per alarm run; the alarm re-arms for the rest. */
 const REAP_BATCH = 200;
+/** Retry-After of a create refused by the per-device cap, in s (a session has to end first). */
+const DEVICE_CAP_RETRY_AFTER_S = 5;
 
 export class ShardCore {
   readonly #d: ShardDeps;
   readonly #timings: ReapTimings;
+  /** Creates past the cap check and not yet stored, per device (they await placement). */
+  readonly #creating = new Map<string, number>();
 
   constructor(deps: ShardDeps) {
     this.#d = deps;
@@ -56,29 +101,56 @@ export class ShardCore {
     };
   }
 
-  create(input: CreateInput, now: number): SessionView {
-    const record: SessionRecord = {
-      id: input.sessionId,
-      deviceId: input.deviceId,
-      room: input.room,
-      echo: input.echo,
-      state: 'new',
-      reason: null,
-      nodeId: input.node.id,
-      nodeRegion: input.node.region,
-      nodeUrl: input.node.url,
-      iceCandidates: 0,
-      tracks: [],
-      metadata: input.metadata,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + this.#d.config.CONNECT_TIMEOUT_MS,
-      lastActivity: now,
-      lastSeq: 0,
-    };
-    this.#d.store.insert(record, nextDeadline(record, this.#timings));
-    this.#d.store.count('sessions_created');
-    return toView(record);
+  /**
+   * Creates a session: the per-device cap is checked here, on the device's shard, before a media
+   * node is picked, so a device at its cap costs no placement. Creates in flight count against
+   * the cap too (placement is an await, during which other calls run).
+   */
+  async create(input: CreateInput, now: () => number): Promise<SessionView> {
+    const cap = this.#d.config.MAX_SESSIONS_PER_DEVICE;
+    const inFlight = this.#creating.get(input.deviceId) ?? 0;
+    if (this.#d.sessions.openForDevice(input.deviceId) + inFlight >= cap) {
+      this.#d.counters.count('sessions_refused', 'device_cap');
+      throw new MediaError(
+        'rate_limited',
+        `at most ${cap} open sessions per device: close one first`,
+        { limit: cap },
+        DEVICE_CAP_RETRY_AFTER_S,
+      );
+    }
+    this.#creating.set(input.deviceId, inFlight + 1);
+    try {
+      const node = await this.#d.place(input.room);
+      const at = now();
+      const record: SessionRecord = {
+        id: input.sessionId,
+        deviceId: input.deviceId,
+        room: input.room,
+        echo: input.echo,
+        state: 'new',
+        reason: null,
+        nodeId: node.id,
+        nodeRegion: node.region,
+        nodeUrl: node.url,
+        iceCandidates: 0,
+        tracks: [],
+        metadata: input.metadata,
+        createdAt: at,
+        updatedAt: at,
+        expiresAt: at + this.#d.config.CONNECT_TIMEOUT_MS,
+        lastActivity: at,
+        lastSeq: 0,
+      };
+      const deadline = nextDeadline(record, this.#timings);
+      this.#d.counters.count('sessions_created');
+      this.#d.transaction(() => this.#d.sessions.insert(record, deadline));
+      this.#d.wake(deadline);
+      return toView(record);
+    } finally {
+      const left = (this.#creating.get(input.deviceId) ?? 1) - 1;
+      if (left > 0) this.#creating.set(input.deviceId, left);
+      else this.#creating.delete(input.deviceId);
+    }
   }
 
   get(id: string, caller: Caller): SessionView {
@@ -86,7 +158,14 @@ export class ShardCore {
   }
 
   list(filter: ListFilter): SessionView[] {
-    return this.#d.store.list(filter).map(toView);
+    return this.#d.sessions.list(filter).map(toView);
+  }
+
+  /** Whether a session may still be handed out by an idempotent replay (idempotency.ts). */
+  isLive(id: string, now: number): boolean {
+    const r = this.#d.sessions.get(id);
+    if (!r || isTerminal(r.state)) return false;
+    return r.state === 'connected' || now < r.expiresAt;
   }
 
   async offer(id: string, caller: Caller, sdp: string, now: number): Promise<AnswerResponse> {
@@ -94,13 +173,13 @@ export class ShardCore {
     const t = transition(r.state, { kind: 'offer' });
     if (!t.ok) throw new MediaError('invalid_state', t.message, { state: r.state });
     r.lastActivity = now;
+    const events: EventBody[] = [];
     if (t.changed) {
       r.state = t.state;
       r.updatedAt = now;
-      this.#d.store.appendEvent(r, { type: 'state', state: t.state }, now);
+      events.push({ type: 'state', state: t.state });
     }
-    this.#save(r);
-    this.#d.sockets.publish(r.id, now);
+    this.#commit(r, events, now);
     const reply = await this.#node(r, {
       method: 'POST',
       path: `/sessions/${r.id}/offer`,
@@ -117,6 +196,7 @@ export class ShardCore {
 
   async answer(id: string, caller: Caller, sdp: string, now: number): Promise<void> {
     const r = this.#signaling(id, caller, now);
+    this.#commit(r, [], now);
     await this.#node(r, { method: 'POST', path: `/sessions/${r.id}/answer`, body: { sdp } });
   }
 
@@ -133,7 +213,7 @@ export class ShardCore {
     const r = this.#signaling(id, caller, now);
     const admission = admitCandidates(r.iceCandidates, list, this.#d.config.MAX_ICE_CANDIDATES);
     if (!admission.ok) {
-      this.#d.store.count('ice_candidates_rejected', '', list.length);
+      this.#d.counters.count('ice_candidates_rejected', '', list.length);
       throw new MediaError(
         'too_many_ice_candidates',
         `at most ${admission.limit} ICE candidates per session`,
@@ -141,7 +221,7 @@ export class ShardCore {
       );
     }
     r.iceCandidates = admission.total;
-    this.#save(r);
+    this.#commit(r, [], now);
     try {
       await this.#node(r, {
         method: 'POST',
@@ -149,10 +229,10 @@ export class ShardCore {
         body: { candidates: list },
       });
     } catch (err) {
-      const fresh = this.#d.store.get(r.id);
+      const fresh = this.#d.sessions.get(r.id);
       if (fresh) {
         fresh.iceCandidates = Math.max(0, fresh.iceCandidates - admission.counted);
-        this.#save(fresh);
+        this.#commit(fresh, [], now);
       }
       throw err;
     }
@@ -183,11 +263,15 @@ export class ShardCore {
     r.state = t.state;
     r.reason = reason;
     r.updatedAt = now;
-    this.#d.store.appendEvent(r, { type: 'state', state: t.state, reason }, now);
-    this.#d.store.appendEvent(r, { type: 'closed', reason }, now);
-    this.#save(r);
-    this.#d.store.count(t.state === 'closed' ? 'sessions_closed' : 'sessions_failed', reason);
-    this.#d.sockets.publish(r.id, now);
+    this.#d.counters.count(t.state === 'closed' ? 'sessions_closed' : 'sessions_failed', reason);
+    this.#commit(
+      r,
+      [
+        { type: 'state', state: t.state, reason },
+        { type: 'closed', reason },
+      ],
+      now,
+    );
     log('info', 'session_ended', { session: r.id, state: t.state, reason, node: r.nodeId });
     if (opts.release && !isPrivateRoom(r.room)) {
       await this.#d.releaseRoom(r.room).catch((err: unknown) => {
@@ -209,17 +293,18 @@ export class ShardCore {
     let applied = 0;
     const touched = new Set<string>();
     for (const ev of events) {
-      const r = this.#d.store.get(ev.sessionId);
+      const r = this.#d.sessions.get(ev.sessionId);
       if (!r || r.nodeId !== nodeId || isTerminal(r.state)) continue;
       if (await this.#applyOne(r, ev, now)) {
         applied++;
         touched.add(r.id);
       }
     }
+    // One send per session and batch, not per event (a batch may carry hundreds of candidates).
     for (const id of touched) this.#d.sockets.publish(id, now);
     const ignored = events.length - applied;
-    if (applied) this.#d.store.count('node_events', 'applied', applied);
-    if (ignored) this.#d.store.count('node_events', 'ignored', ignored);
+    if (applied) this.#d.counters.count('node_events', 'applied', applied);
+    if (ignored) this.#d.counters.count('node_events', 'ignored', ignored);
     return { applied, ignored };
   }
 
@@ -257,38 +342,33 @@ export class ShardCore {
       default:
         assertNever(body);
     }
-    this.#d.store.appendEvent(r, body, now);
-    this.#save(r);
+    this.#commit(r, [body], now, false);
     return true;
   }
 
   /** Fails this shard's open sessions on a node instance that is gone. */
   async failNode(nodeId: string, reason: EndReason, before: number, now: number): Promise<number> {
-    const open = this.#d.store.openOnNode(nodeId, before);
+    const open = this.#d.sessions.openOnNode(nodeId, before);
     for (const r of open) await this.end(r, reason, now, { notifyNode: false, release: false });
     return open.length;
   }
 
-  /** The reaper: times out sessions, deletes old ended ones, prunes idempotency keys. */
+  /**
+   * The reaper: times out sessions, deletes old ended ones. A connected session's socket frames
+   * (acks, pings) are not written per frame; they are read here, where idleness is decided.
+   */
   async reap(now: number): Promise<void> {
-    this.#d.store.pruneIdempotency(now);
-    for (const r of this.#d.store.due(now, REAP_BATCH)) {
+    for (const r of this.#d.sessions.due(now, REAP_BATCH)) {
+      const seen = this.#d.sockets.lastActivity(r.id);
+      if (seen !== null && seen > r.lastActivity) r.lastActivity = seen;
       const action = reapAction(r, now, this.#timings);
-      if (!action) this.#save(r);
-      else if (action.kind === 'delete') this.#d.store.delete(r.id);
+      if (!action) this.#commit(r, [], now);
+      else if (action.kind === 'delete') this.#d.transaction(() => this.#d.sessions.delete(r.id));
       else {
         await this.end(r, action.reason, now, { notifyNode: r.state !== 'new', release: true });
       }
     }
     this.#d.sockets.sweep(now);
-  }
-
-  /** A client frame on the socket keeps the session from going idle. */
-  touch(id: string, now: number): void {
-    const r = this.#d.store.get(id);
-    if (!r || isTerminal(r.state)) return;
-    r.lastActivity = now;
-    this.#save(r);
   }
 
   /** The session, if it exists and the caller may touch it (404 / 403 otherwise). */
@@ -297,12 +377,13 @@ export class ShardCore {
   }
 
   #load(id: string, caller: Caller): SessionRecord {
-    const r = this.#d.store.get(id);
+    const r = this.#d.sessions.get(id);
     if (!r) throw new MediaError('session_not_found', 'no such session', { sessionId: id });
     assertSessionAccess(caller, r.deviceId, r.room);
     return r;
   }
 
+  /** The session if it takes signaling now; marks the client's activity (saved by the caller). */
   #signaling(id: string, caller: Caller, now: number): SessionRecord {
     const r = this.#load(id, caller);
     if (!acceptsSignaling(r.state)) {
@@ -310,19 +391,25 @@ export class ShardCore {
       throw new MediaError('invalid_state', message, { state: r.state });
     }
     r.lastActivity = now;
-    this.#save(r);
     return r;
   }
 
-  #save(r: SessionRecord): void {
-    this.#d.store.save(r, nextDeadline(r, this.#timings));
+  /**
+   * Stores `r` with its new events in one transaction, arms the alarm for its deadline if that
+   * is earlier than the armed one, and sends the new events to its sockets.
+   */
+  #commit(r: SessionRecord, events: readonly EventBody[], now: number, publish = true): void {
+    const deadline = nextDeadline(r, this.#timings);
+    this.#d.transaction(() => {
+      for (const body of events) this.#d.events.append(r, body, now);
+      this.#d.sessions.save(r, deadline);
+    });
+    this.#d.wake(deadline);
+    if (publish && events.length > 0) this.#d.sockets.publish(r.id, now);
   }
 
   #node(r: SessionRecord, call: NodeCall): Promise<unknown> {
-    return callNode({ id: r.nodeId, url: r.nodeUrl }, call, {
-      secret: this.#d.config.NODE_SHARED_SECRET,
-      timeoutMs: this.#d.config.NODE_TIMEOUT_MS,
-    });
+    return this.#d.callNode({ id: r.nodeId, url: r.nodeUrl }, call);
   }
 }
 

@@ -5,7 +5,7 @@ import { call } from './edge.ts';
 export interface EventClient {
   ws: WebSocket;
   /** Parsed frames in arrival order. */
-  frames: Array<SessionEvent | { type: 'pong'; lastSeq: number }>;
+  frames: Array<SessionEvent | { type: 'pong' }>;
   closed: Promise<{ code: number; reason: string }>;
   /** Resolves once `predicate` holds for the frames (or rejects after `ms`). */
   until(predicate: (frames: EventClient['frames']) => boolean, ms?: number): Promise<void>;
