@@ -1,6 +1,8 @@
+import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { ListSessionsResponse } from '../../shared/api.ts';
+import type { CreateSessionResponse, ListSessionsResponse } from '../../shared/api.ts';
 import { authed, call, heartbeat, token, uid } from './support/edge.ts';
+import { age, shardOf } from './support/shards.ts';
 
 const create = (tok: string, body: unknown, key?: string) =>
   call('/api/media/sessions', authed(tok, 'POST', body, key ? { 'idempotency-key': key } : {}));
@@ -48,5 +50,40 @@ describe('Idempotency-Key on POST /sessions', () => {
     const bad = await create(tok, {}, 'x'.repeat(256));
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { field: 'Idempotency-Key' } });
+  });
+});
+
+describe('Idempotency-Key expiry', () => {
+  it('a key ends with its session: after a close and a restart it creates anew, never replays a dead session', async () => {
+    await heartbeat(uid('node'));
+    const device = uid('dev');
+    const tok = await token(device);
+    const key = crypto.randomUUID();
+    const first = (await (await create(tok, {}, key)).json()) as CreateSessionResponse;
+    const live = await create(tok, {}, key);
+    expect(live.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await live.json()) as CreateSessionResponse).sessionId).toBe(first.sessionId);
+    expect((await call(first.links.self, authed(tok, 'DELETE'))).status).toBe(204);
+    await evictDurableObject(shardOf(first.sessionId));
+    const again = await create(tok, {}, key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    const fresh = (await again.json()) as CreateSessionResponse;
+    expect(fresh.sessionId).not.toBe(first.sessionId);
+    expect(fresh.state).toBe('new');
+    // The new session now owns the key.
+    const replay = await create(tok, {}, key);
+    expect(((await replay.json()) as CreateSessionResponse).sessionId).toBe(fresh.sessionId);
+  });
+
+  it('a session past its connect deadline is not replayed either', async () => {
+    await heartbeat(uid('node'));
+    const tok = await token(uid('dev'));
+    const key = crypto.randomUUID();
+    const first = (await (await create(tok, {}, key)).json()) as CreateSessionResponse;
+    await age(first.sessionId, 61_000);
+    const again = await create(tok, {}, key);
+    expect(again.status).toBe(201);
+    expect(((await again.json()) as CreateSessionResponse).sessionId).not.toBe(first.sessionId);
   });
 });

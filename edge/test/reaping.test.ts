@@ -2,6 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'c
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../shared/api.ts';
+import { PING_FRAME } from '../../shared/events.ts';
 import {
   authed,
   call,
@@ -14,6 +15,7 @@ import {
   uid,
 } from './support/edge.ts';
 import { age, shardOf } from './support/shards.ts';
+import { openEvents } from './support/socket.ts';
 
 async function view(tok: string, path: string): Promise<Response> {
   return call(path, authed(tok, 'GET'));
@@ -82,5 +84,27 @@ describe('restart durability', () => {
     await evictDurableObject(env.NODE_REGISTRY.getByName('global'));
     const tok = await token(uid('dev'));
     expect((await createSession(tok)).node.id).toBe(nodeId);
+  });
+});
+
+describe('idle reaping and socket frames', () => {
+  it('pings answered by the runtime keep a connected session from going idle, without writes', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    await nodeEvents(nodeId, [{ sessionId: session.sessionId, type: 'state', state: 'connected' }]);
+    const client = await openEvents(session.links.events, tok);
+    await age(session.sessionId, 31 * 60_000);
+    client.ws.send(PING_FRAME);
+    await client.until((f) => f.some((x) => x.type === 'pong'));
+    await runDurableObjectAlarm(shardOf(session.sessionId));
+    expect(((await (await view(tok, session.links.self)).json()) as SessionView).state).toBe(
+      'connected',
+    );
+    client.ws.close(1000, 'done');
+    await age(session.sessionId, 31 * 60_000);
+    await runDurableObjectAlarm(shardOf(session.sessionId));
+    expect(await (await view(tok, session.links.self)).json()).toMatchObject({
+      state: 'failed',
+      reason: 'idle',
+    });
   });
 });
