@@ -92,6 +92,11 @@ export class ShardCore {
   readonly #timings: ReapTimings;
   /** Creates past the cap check and not yet stored, per device (they await placement). */
   readonly #creating = new Map<string, number>();
+  /**
+   * Open sessions per device, counted in SQL on a device's first create since the object
+   * started and kept up to date by create and end, so the cap costs no query per create.
+   */
+  readonly #openByDevice = new Map<string, number>();
 
   constructor(deps: ShardDeps) {
     this.#d = deps;
@@ -109,7 +114,7 @@ export class ShardCore {
   async create(input: CreateInput, now: () => number): Promise<SessionView> {
     const cap = this.#d.config.MAX_SESSIONS_PER_DEVICE;
     const inFlight = this.#creating.get(input.deviceId) ?? 0;
-    if (this.#d.sessions.openForDevice(input.deviceId) + inFlight >= cap) {
+    if (this.#openCount(input.deviceId) + inFlight >= cap) {
       this.#d.counters.count('sessions_refused', 'device_cap');
       throw new MediaError(
         'rate_limited',
@@ -142,8 +147,10 @@ export class ShardCore {
         lastSeq: 0,
       };
       const deadline = nextDeadline(record, this.#timings);
+      const open = this.#openCount(input.deviceId);
       this.#d.counters.count('sessions_created');
       this.#d.transaction(() => this.#d.sessions.insert(record, deadline));
+      this.#openByDevice.set(input.deviceId, open + 1);
       this.#d.wake(deadline);
       return toView(record);
     } finally {
@@ -151,6 +158,15 @@ export class ShardCore {
       if (left > 0) this.#creating.set(input.deviceId, left);
       else this.#creating.delete(input.deviceId);
     }
+  }
+
+  #openCount(deviceId: string): number {
+    let open = this.#openByDevice.get(deviceId);
+    if (open === undefined) {
+      open = this.#d.sessions.openForDevice(deviceId);
+      this.#openByDevice.set(deviceId, open);
+    }
+    return open;
   }
 
   get(id: string, caller: Caller): SessionView {
@@ -264,6 +280,9 @@ export class ShardCore {
     r.reason = reason;
     r.updatedAt = now;
     this.#d.counters.count(t.state === 'closed' ? 'sessions_closed' : 'sessions_failed', reason);
+    const open = this.#openByDevice.get(r.deviceId);
+    if (open !== undefined && open > 1) this.#openByDevice.set(r.deviceId, open - 1);
+    else this.#openByDevice.delete(r.deviceId);
     this.#commit(
       r,
       [

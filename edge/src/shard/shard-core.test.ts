@@ -1,0 +1,184 @@
+/**
+ * ShardCore in Node, with its storage, sockets, node and registry as fakes: what it decides and
+ * what it writes, without workerd.
+ */
+import { describe, expect, it } from 'vitest';
+import { MediaError } from '../../../shared/errors.ts';
+import type { EventBody, SessionEvent } from '../../../shared/events.ts';
+import type { ScalarKey } from '../metrics/definitions.ts';
+import type { SessionRecord } from '../session/view.ts';
+import type { EventLog } from './event-log.ts';
+import type { ListFilter, SessionRepo } from './session-repo.ts';
+import { type CoreConfig, type PlacedNode, ShardCore } from './shard-core.ts';
+
+const config: CoreConfig = {
+  CONNECT_TIMEOUT_MS: 60_000,
+  SESSION_IDLE_TIMEOUT_MS: 1_800_000,
+  SESSION_RETENTION_MS: 3_600_000,
+  MAX_ICE_CANDIDATES: 50,
+  MAX_SESSIONS_PER_DEVICE: 2,
+};
+
+class MapRepo implements SessionRepo {
+  readonly rows = new Map<string, { r: SessionRecord; deadline: number }>();
+  writes = 0;
+  insert(r: SessionRecord, deadline: number) {
+    this.writes++;
+    this.rows.set(r.id, { r: structuredClone(r), deadline });
+  }
+  get(id: string) {
+    const row = this.rows.get(id);
+    return row ? structuredClone(row.r) : undefined;
+  }
+  save(r: SessionRecord, deadline: number) {
+    this.writes++;
+    this.rows.set(r.id, { r: structuredClone(r), deadline });
+  }
+  delete(id: string) {
+    this.writes++;
+    this.rows.delete(id);
+  }
+  list(f: ListFilter) {
+    return [...this.rows.values()]
+      .map((x) => x.r)
+      .filter((r) => r.id > f.afterId && (!f.deviceId || r.deviceId === f.deviceId))
+      .slice(0, f.limit);
+  }
+  openOnNode() {
+    return [];
+  }
+  due(now: number) {
+    return [...this.rows.values()].filter((x) => x.deadline <= now).map((x) => x.r);
+  }
+  nextDeadline() {
+    return null;
+  }
+  activeCount() {
+    return 0;
+  }
+  openForDevice(deviceId: string) {
+    return [...this.rows.values()].filter(
+      (x) => x.r.deviceId === deviceId && x.r.state !== 'closed' && x.r.state !== 'failed',
+    ).length;
+  }
+}
+
+function setup() {
+  const sessions = new MapRepo();
+  const counted: Array<[ScalarKey, string, number]> = [];
+  const woken: number[] = [];
+  let transactions = 0;
+  const placements: Array<{ room: string; resolve: (n: PlacedNode) => void }> = [];
+  const events: EventLog = {
+    append(r: SessionRecord, body: EventBody, now: number) {
+      r.lastSeq += 1;
+      return { ...body, seq: r.lastSeq, sessionId: r.id, at: String(now) } as SessionEvent;
+    },
+    range: () => [],
+  };
+  const core = new ShardCore({
+    sessions,
+    events,
+    counters: { count: (m, l = '', by = 1) => counted.push([m, l, by]) },
+    sockets: { publish() {}, lastActivity: () => null, sweep() {} },
+    callNode: async () => undefined,
+    config,
+    place: (room) => new Promise((resolve) => placements.push({ room, resolve })),
+    releaseRoom: async () => {},
+    transaction: (fn) => {
+      transactions++;
+      return fn();
+    },
+    wake: (at) => woken.push(at),
+  });
+  const node = { id: 'n1', region: 'local', url: 'http://127.0.0.1:1' };
+  const input = (sessionId: string, deviceId = 'd1') => ({
+    sessionId,
+    deviceId,
+    room: `p-${sessionId}`,
+    echo: false,
+    metadata: null,
+  });
+  const caller = { deviceId: 'd1', room: undefined, admin: false };
+  return {
+    core,
+    sessions,
+    counted,
+    woken,
+    placements,
+    node,
+    input,
+    caller,
+    transactions: () => transactions,
+  };
+}
+
+describe('ShardCore', () => {
+  it('caps open sessions per device, counting creates still awaiting placement', async () => {
+    const t = setup();
+    const now = () => 1_000;
+    const a = t.core.create(t.input('a'), now);
+    const b = t.core.create(t.input('b'), now);
+    // Both are placing: a third is refused before any placement is asked for.
+    await expect(t.core.create(t.input('c'), now)).rejects.toMatchObject({
+      code: 'rate_limited',
+      details: { limit: 2 },
+    });
+    expect(t.placements).toHaveLength(2);
+    for (const p of t.placements) p.resolve(t.node);
+    await Promise.all([a, b]);
+    await expect(t.core.create(t.input('c'), now)).rejects.toBeInstanceOf(MediaError);
+    // Another device is not limited; an ended session frees a slot.
+    const other = t.core.create(t.input('x', 'd2'), now);
+    t.placements.at(-1)?.resolve(t.node);
+    await other;
+    await t.core.close('a', t.caller, 2_000);
+    const c = t.core.create(t.input('c'), now);
+    t.placements.at(-1)?.resolve(t.node);
+    expect((await c).sessionId).toBe('c');
+    expect(t.counted.filter(([m]) => m === 'sessions_refused')).toHaveLength(2);
+  });
+
+  it('reads write nothing; a change is one transaction that arms the alarm for its deadline', async () => {
+    const t = setup();
+    const created = t.core.create(t.input('a'), () => 1_000);
+    t.placements[0]?.resolve(t.node);
+    await created;
+    expect(t.woken).toEqual([61_000]);
+    const writes = t.sessions.writes;
+    const before = t.transactions();
+    t.core.get('a', t.caller);
+    t.core.list({ deviceId: 'd1', room: undefined, afterId: '', limit: 10 });
+    expect(t.sessions.writes).toBe(writes);
+    expect(t.transactions()).toBe(before);
+    await t.core.offer('a', t.caller, 'v=0', 2_000).catch(() => {});
+    expect(t.transactions()).toBe(before + 1);
+  });
+
+  it('an idle connected session with recent socket frames is kept, and its activity saved', async () => {
+    const t = setup();
+    const created = t.core.create(t.input('a'), () => 0);
+    t.placements[0]?.resolve(t.node);
+    await created;
+    const row = t.sessions.rows.get('a');
+    if (!row) throw new Error('not stored');
+    row.r.state = 'connected';
+    row.deadline = 0;
+    const core = new ShardCore({
+      sessions: t.sessions,
+      events: { append: (r, b) => ({ ...b, seq: ++r.lastSeq }) as SessionEvent, range: () => [] },
+      counters: { count() {} },
+      sockets: { publish() {}, lastActivity: () => 1_000_000, sweep() {} },
+      callNode: async () => undefined,
+      config,
+      place: async () => t.node,
+      releaseRoom: async () => {},
+      transaction: (fn) => fn(),
+      wake() {},
+    });
+    await core.reap(1_000_000 + 60_000);
+    expect(t.sessions.get('a')).toMatchObject({ state: 'connected', lastActivity: 1_000_000 });
+    await core.reap(1_000_000 + config.SESSION_IDLE_TIMEOUT_MS);
+    expect(t.sessions.get('a')).toMatchObject({ state: 'failed', reason: 'idle' });
+  });
+});
