@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../shared/events.ts';
-import { CLOSE_RESUME_GAP, CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER } from '../shared/limits.ts';
+import {
+  CLOSE_RESUME_GAP,
+  CLOSE_SESSION_ENDED,
+  CLOSE_SLOW_CONSUMER,
+  CLOSE_SOCKET_REPLACED,
+} from '../shared/limits.ts';
 import { EventStream } from './event-stream.ts';
 import { fakeSockets, tick } from './test-fakes.ts';
 
@@ -87,6 +92,18 @@ describe('EventStream', () => {
     sockets[0]!.drop(CLOSE_RESUME_GAP, 'resume gap');
     await tick(10);
     expect(ends).toEqual(['resume_gap']);
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('ends without reconnecting when a newer socket of the session replaced this one', async () => {
+    const { s, sockets } = stream();
+    const ends: string[] = [];
+    s.on('end', ({ reason }) => ends.push(reason));
+    s.connect();
+    await tick();
+    sockets[0]!.drop(CLOSE_SOCKET_REPLACED, 'replaced');
+    await tick(10);
+    expect(ends).toEqual(['replaced']);
     expect(sockets).toHaveLength(1);
   });
 

@@ -4,7 +4,12 @@
  * reconnects with `?since=<last seq>` so no event is lost or seen twice.
  */
 import { eventBodySchema, type SessionEvent } from '../shared/events.ts';
-import { CLOSE_RESUME_GAP, CLOSE_SESSION_ENDED, EVENT_QUEUE_LIMIT } from '../shared/limits.ts';
+import {
+  CLOSE_RESUME_GAP,
+  CLOSE_SESSION_ENDED,
+  CLOSE_SOCKET_REPLACED,
+  EVENT_QUEUE_LIMIT,
+} from '../shared/limits.ts';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 
@@ -35,7 +40,12 @@ export const globalSocketFactory: SocketFactory = (url, handlers) => {
  * `resume_gap`: the edge no longer holds the events after our last one, so resuming would
  * lose some; the session has to be joined again.
  */
-export type StreamEndReason = 'session_closed' | 'stopped' | 'gave_up' | 'resume_gap';
+/**
+ * `replaced`: the session opened more event sockets than the edge keeps (4), and this one was
+ * the oldest: another socket (another tab or client) now receives the events; reconnecting
+ * would only push that one out in turn.
+ */
+export type StreamEndReason = 'session_closed' | 'stopped' | 'gave_up' | 'resume_gap' | 'replaced';
 
 export interface EventStreamEvents {
   open: { resumedFrom: number };
@@ -208,6 +218,10 @@ export class EventStream extends Emitter<EventStreamEvents> {
     }
     if (code === CLOSE_RESUME_GAP) {
       this.#end('resume_gap', code);
+      return;
+    }
+    if (code === CLOSE_SOCKET_REPLACED) {
+      this.#end('replaced', code);
       return;
     }
     this.#attempt += 1;
