@@ -98,7 +98,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'session_not_found / room_not_found',
   409: 'invalid_state / idempotency_conflict',
   413: 'payload_too_large',
-  429: 'rate_limited (Retry-After, RateLimit-*) / too_many_ice_candidates (with `limit`)',
+  429: 'rate_limited (Retry-After, RateLimit-*; `limit`: the per-device session cap) / too_many_ice_candidates (with `limit`)',
   503: 'no_media_node / media_node_unavailable / capacity_exceeded / draining (Retry-After) / misconfigured',
 };
 
