@@ -6,6 +6,7 @@ import {
   createSessionSchema,
   type ListSessionsResponse,
   listSessionsQuerySchema,
+  type SessionView,
   sessionLinks,
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
@@ -14,9 +15,16 @@ import type { Caller } from '../auth/token.ts';
 import { sha256Hex } from '../digest.ts';
 import { unwrap } from '../outcome.ts';
 import { decodeCursor, encodeCursor } from '../session/cursor.ts';
-import { deviceShard, newSessionIdFor, privateRoom } from '../session/ids.ts';
+import { deviceShard, isPrivateRoom, newSessionIdFor, privateRoom } from '../session/ids.ts';
 import { listPage } from '../session/paging.ts';
-import { type AppContext, type AppEnv, config, shardByIndex, shardStub } from './context.ts';
+import {
+  type AppContext,
+  type AppEnv,
+  config,
+  registry,
+  shardByIndex,
+  shardStub,
+} from './context.ts';
 import { parseValue, readJson } from './parse.ts';
 import { sessionStub } from './session-stub.ts';
 
@@ -83,23 +91,32 @@ async function createSession(
   // Minted on the device's shard, so the device's sessions live together (ids.ts).
   const sessionId = newSessionIdFor(caller.deviceId, SHARD_COUNT);
   const room = roomForNewSession(caller, body.room) ?? privateRoom(sessionId);
-  // The shard checks the device's cap, then places the session on a node and stores it.
-  const view = unwrap(
-    await shardStub(c, sessionId).create({
-      sessionId,
-      deviceId: caller.deviceId,
-      room,
-      echo: body.echo ?? false,
-      metadata: body.metadata ?? null,
-    }),
-  );
-  // A stored session always has its node; null is for views of sessions not yet placed.
-  if (!view.node) throw new Error(`session ${sessionId} was stored without a node`);
+  const node = unwrap(await registry(c).place(room));
+  let view: SessionView;
+  try {
+    // The shard checks the device's cap (MAX_SESSIONS_PER_DEVICE) and stores the session.
+    view = unwrap(
+      await shardStub(c, sessionId).create(
+        {
+          sessionId,
+          deviceId: caller.deviceId,
+          room,
+          echo: body.echo ?? false,
+          metadata: body.metadata ?? null,
+        },
+        node,
+      ),
+    );
+  } catch (err) {
+    // The node's pending count is reset by its next heartbeat; a room join is undone now.
+    if (!isPrivateRoom(room)) await registry(c).release(room);
+    throw err;
+  }
   return {
     sessionId,
     room,
     state: view.state,
-    node: view.node,
+    node: { id: node.id, region: node.region },
     iceServers: ICE_SERVERS,
     expiresAt: view.expiresAt,
     links: sessionLinks(sessionId),

@@ -97,7 +97,11 @@ export function openApiDocument(): Json {
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
           ],
           requestBody: body(createSessionSchema),
-          responses: responses.for(201, 'CreateSessionResponse', [400, 401, 403, 409, 413, 429, 503]),
+          responses: responses.for(
+            201,
+            'CreateSessionResponse',
+            [400, 401, 403, 409, 413, 429, 503],
+          ),
         },
         get: {
           summary: "List the caller's sessions (admin: all, filter by device)",

@@ -25,7 +25,7 @@ import type { Env } from '../env.ts';
 import { isHistogramKey, isScalarKey, type MetricSample } from '../metrics/definitions.ts';
 import type { RequestBatch } from '../metrics/request-metrics.ts';
 import { callNode } from '../node/node-client.ts';
-import { capture, type Outcome, unwrap } from '../outcome.ts';
+import { capture, type Outcome } from '../outcome.ts';
 import { earliest } from '../session/reaper.ts';
 import { SqlEventLog } from './event-log.ts';
 import { EventSockets } from './event-sockets.ts';
@@ -33,7 +33,7 @@ import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
 import { SqlIdempotencyStore } from './idempotency-store.ts';
 import { SHARD_SCHEMA } from './schema.ts';
 import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
-import { type CreateInput, ShardCore } from './shard-core.ts';
+import { type CreateInput, type PlacedNode, ShardCore } from './shard-core.ts';
 import { FLUSH_DELAY_MS, ShardCounters } from './shard-counters.ts';
 
 /** Header on the internal upgrade request that carries the authenticated caller. */
@@ -86,7 +86,6 @@ export class SessionShard extends DurableObject<Env> {
           timeoutMs: config.NODE_TIMEOUT_MS,
         }),
       config,
-      place: async (room) => unwrap(await registry().place(room)),
       releaseRoom: (room) => registry().release(room),
       transaction: (fn) =>
         ctx.storage.transactionSync(() => {
@@ -99,8 +98,8 @@ export class SessionShard extends DurableObject<Env> {
     });
   }
 
-  create(input: CreateInput): Promise<Outcome<SessionView>> {
-    return this.#op(() => this.#core.create(input, Date.now));
+  create(input: CreateInput, node: PlacedNode): Promise<Outcome<SessionView>> {
+    return this.#op(() => this.#core.create(input, node, Date.now()));
   }
 
   get(id: string, caller: Caller): Promise<Outcome<SessionView>> {

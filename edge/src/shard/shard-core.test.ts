@@ -68,7 +68,6 @@ function setup() {
   const counted: Array<[ScalarKey, string, number]> = [];
   const woken: number[] = [];
   let transactions = 0;
-  const placements: Array<{ room: string; resolve: (n: PlacedNode) => void }> = [];
   const events: EventLog = {
     append(r: SessionRecord, body: EventBody, now: number) {
       r.lastSeq += 1;
@@ -83,7 +82,6 @@ function setup() {
     sockets: { publish() {}, lastActivity: () => null, sweep() {} },
     callNode: async () => undefined,
     config,
-    place: (room) => new Promise((resolve) => placements.push({ room, resolve })),
     releaseRoom: async () => {},
     transaction: (fn) => {
       transactions++;
@@ -91,7 +89,7 @@ function setup() {
     },
     wake: (at) => woken.push(at),
   });
-  const node = { id: 'n1', region: 'local', url: 'http://127.0.0.1:1' };
+  const node: PlacedNode = { id: 'n1', region: 'local', url: 'http://127.0.0.1:1' };
   const input = (sessionId: string, deviceId = 'd1') => ({
     sessionId,
     deviceId,
@@ -105,7 +103,6 @@ function setup() {
     sessions,
     counted,
     woken,
-    placements,
     node,
     input,
     caller,
@@ -114,36 +111,27 @@ function setup() {
 }
 
 describe('ShardCore', () => {
-  it('caps open sessions per device, counting creates still awaiting placement', async () => {
+  it('caps open sessions per device; another device is not limited, an ended session frees a slot', () => {
     const t = setup();
-    const now = () => 1_000;
-    const a = t.core.create(t.input('a'), now);
-    const b = t.core.create(t.input('b'), now);
-    // Both are placing: a third is refused before any placement is asked for.
-    await expect(t.core.create(t.input('c'), now)).rejects.toMatchObject({
-      code: 'rate_limited',
-      details: { limit: 2 },
+    t.core.create(t.input('a'), t.node, 1_000);
+    t.core.create(t.input('b'), t.node, 1_000);
+    expect(() => t.core.create(t.input('c'), t.node, 1_000)).toThrow(MediaError);
+    try {
+      t.core.create(t.input('c'), t.node, 1_000);
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'rate_limited', details: { limit: 2 } });
+    }
+    expect(t.sessions.rows.has('c')).toBe(false);
+    t.core.create(t.input('x', 'd2'), t.node, 1_000);
+    return t.core.close('a', t.caller, 2_000).then(() => {
+      expect(t.core.create(t.input('c'), t.node, 3_000).sessionId).toBe('c');
+      expect(t.counted.filter(([m]) => m === 'sessions_refused')).toHaveLength(2);
     });
-    expect(t.placements).toHaveLength(2);
-    for (const p of t.placements) p.resolve(t.node);
-    await Promise.all([a, b]);
-    await expect(t.core.create(t.input('c'), now)).rejects.toBeInstanceOf(MediaError);
-    // Another device is not limited; an ended session frees a slot.
-    const other = t.core.create(t.input('x', 'd2'), now);
-    t.placements.at(-1)?.resolve(t.node);
-    await other;
-    await t.core.close('a', t.caller, 2_000);
-    const c = t.core.create(t.input('c'), now);
-    t.placements.at(-1)?.resolve(t.node);
-    expect((await c).sessionId).toBe('c');
-    expect(t.counted.filter(([m]) => m === 'sessions_refused')).toHaveLength(2);
   });
 
   it('reads write nothing; a change is one transaction that arms the alarm for its deadline', async () => {
     const t = setup();
-    const created = t.core.create(t.input('a'), () => 1_000);
-    t.placements[0]?.resolve(t.node);
-    await created;
+    t.core.create(t.input('a'), t.node, 1_000);
     expect(t.woken).toEqual([61_000]);
     const writes = t.sessions.writes;
     const before = t.transactions();
@@ -157,9 +145,7 @@ describe('ShardCore', () => {
 
   it('an idle connected session with recent socket frames is kept, and its activity saved', async () => {
     const t = setup();
-    const created = t.core.create(t.input('a'), () => 0);
-    t.placements[0]?.resolve(t.node);
-    await created;
+    t.core.create(t.input('a'), t.node, 0);
     const row = t.sessions.rows.get('a');
     if (!row) throw new Error('not stored');
     row.r.state = 'connected';
@@ -171,7 +157,6 @@ describe('ShardCore', () => {
       sockets: { publish() {}, lastActivity: () => 1_000_000, sweep() {} },
       callNode: async () => undefined,
       config,
-      place: async () => t.node,
       releaseRoom: async () => {},
       transaction: (fn) => fn(),
       wake() {},
