@@ -115,19 +115,28 @@ export class SqlSessionRepo implements SessionRepo {
   }
 
   list(f: ListFilter): SessionRecord[] {
-    return this.#sql
-      .exec(
-        `SELECT * FROM sessions WHERE id > ? AND (? IS NULL OR device_id = ?)
-          AND (? IS NULL OR room = ?) ORDER BY id LIMIT ?`,
-        f.afterId,
-        f.deviceId ?? null,
-        f.deviceId ?? null,
-        f.room ?? null,
-        f.room ?? null,
-        f.limit,
-      )
-      .toArray()
-      .map(toRecord);
+    // Two statements rather than `(? IS NULL OR device_id = ?)`: with the device named, SQLite
+    // walks the (device_id, id) index and reads only that device's rows; with the generic form
+    // it scanned the table in id order, other devices' sessions included.
+    const rows =
+      f.deviceId === undefined
+        ? this.#sql.exec(
+            'SELECT * FROM sessions WHERE id > ? AND (? IS NULL OR room = ?) ORDER BY id LIMIT ?',
+            f.afterId,
+            f.room ?? null,
+            f.room ?? null,
+            f.limit,
+          )
+        : this.#sql.exec(
+            `SELECT * FROM sessions WHERE device_id = ? AND id > ? AND (? IS NULL OR room = ?)
+              ORDER BY id LIMIT ?`,
+            f.deviceId,
+            f.afterId,
+            f.room ?? null,
+            f.room ?? null,
+            f.limit,
+          );
+    return rows.toArray().map(toRecord);
   }
 
   openOnNode(nodeId: string, before: number): SessionRecord[] {
