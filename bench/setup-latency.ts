@@ -95,6 +95,8 @@ async function wholeStack(): Promise<void> {
       edgePort,
       nodePorts: [nodePort],
       workDir: join(workDir, 'stack'),
+      // One device opens every session here, up to CONCURRENCY at once: above the default cap.
+      edgeVars: { MAX_SESSIONS_PER_DEVICE: '10000' },
       logs: 'files',
       onChild: (child) => {
         ownChild(child);
