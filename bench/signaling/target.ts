@@ -44,6 +44,8 @@ export async function startSignalingTarget(o: {
       SHARD_COUNT: String(o.shards),
       RATE_LIMIT_DEVICE_PER_S: '100000',
       RATE_LIMIT_DEVICE_BURST: '1000000',
+      RATE_LIMIT_DEVICE_READ_PER_S: '1000000',
+      RATE_LIMIT_DEVICE_READ_BURST: '10000000',
       MAX_SESSIONS_PER_DEVICE: '10000',
     },
     ...(o.inspectorAddress ? { inspectorAddress: o.inspectorAddress } : {}),

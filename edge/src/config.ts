@@ -69,10 +69,21 @@ const configSchema = z.object({
     (v) => parseUrlPatterns(v === undefined || v === '' ? DEFAULT_NODE_URL_ALLOW : String(v)),
     z.array(z.instanceof(RegExp)).min(1, 'NODE_URL_ALLOW must list at least one pattern'),
   ),
-  /** Calls one device may make per second, sustained (token bucket per isolate). */
+  /**
+   * Calls that change state (POST, PUT, PATCH, DELETE) one device may make per second,
+   * sustained (token bucket per isolate): creates, offers, candidates and closes.
+   */
   RATE_LIMIT_DEVICE_PER_S: intVar(20, 1, 100_000),
-  /** Calls one device may make at once above the sustained rate (bucket size). */
+  /** Such calls one device may make at once above the sustained rate (bucket size). */
   RATE_LIMIT_DEVICE_BURST: intVar(100, 1, 1_000_000),
+  /**
+   * Reads (GET, HEAD: views, listings, event-socket upgrades) one device may make per second,
+   * a bucket of their own: a read writes nothing and costs a shard a fraction of a write, and a
+   * client polling its views must not use up the budget its next offer needs.
+   */
+  RATE_LIMIT_DEVICE_READ_PER_S: intVar(200, 1, 1_000_000),
+  /** Bucket size of the per-device read limit. */
+  RATE_LIMIT_DEVICE_READ_BURST: intVar(400, 1, 10_000_000),
   /** Unauthenticated or refused calls per second from one address (CF-Connecting-IP). */
   RATE_LIMIT_IP_PER_S: intVar(5, 1, 100_000),
   /** Bucket size of the per-address limit. */

@@ -24,6 +24,8 @@ export interface Env {
   NODE_URL_ALLOW?: string;
   RATE_LIMIT_DEVICE_PER_S?: string;
   RATE_LIMIT_DEVICE_BURST?: string;
+  RATE_LIMIT_DEVICE_READ_PER_S?: string;
+  RATE_LIMIT_DEVICE_READ_BURST?: string;
   RATE_LIMIT_IP_PER_S?: string;
   RATE_LIMIT_IP_BURST?: string;
   PENDING_OFFER_TIMEOUT_MS?: string;

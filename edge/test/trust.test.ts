@@ -8,31 +8,49 @@ import { authed, call, createSession, heartbeat, token, uid } from './support/ed
 import { TEST_JWT_SECRET } from './support/fake-node-protocol.ts';
 
 const DEVICE_BURST = Number(env.RATE_LIMIT_DEVICE_BURST);
+const READ_BURST = Number(env.RATE_LIMIT_DEVICE_READ_BURST);
 const IP_BURST = Number(env.RATE_LIMIT_IP_BURST);
 
 describe('429 rate_limited', () => {
-  it('limits one device past its burst, with Retry-After and RateLimit headers; others go on', async () => {
-    const noisy = await token(uid('dev'));
+  /** Calls `send` until refused (bounded: the bucket refills while the loop runs). */
+  async function untilRefused(send: () => Promise<Response>, burst: number) {
     const statuses: number[] = [];
-    // The bucket refills while the loop runs: call until refused (bounded).
-    while (statuses.at(-1) !== 429 && statuses.length < 3 * DEVICE_BURST) {
-      const res = await call('/api/media/nodes', authed(noisy, 'GET'));
+    while (statuses.at(-1) !== 429 && statuses.length < 3 * burst) {
+      const res = await send();
       statuses.push(res.status);
       if (res.status === 429) {
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-        expect(res.headers.get('ratelimit-limit')).toBe(String(DEVICE_BURST));
+        expect(res.headers.get('ratelimit-limit')).toBe(String(burst));
         expect(res.headers.get('ratelimit-remaining')).toBe('0');
-        expect(await res.json()).toMatchObject({
-          error: { code: 'rate_limited', burst: DEVICE_BURST },
-        });
+        expect(await res.json()).toMatchObject({ error: { code: 'rate_limited', burst } });
       }
     }
-    // The burst passes (403: not an admin), then calls are refused.
-    expect(statuses.slice(0, DEVICE_BURST).every((s) => s === 403)).toBe(true);
+    return statuses;
+  }
+
+  it('limits the writes of one device past their burst, with Retry-After and RateLimit headers; others go on', async () => {
+    const noisy = await token(uid('dev'));
+    // An invalid body: refused with 400 after the limiter, so the loop costs no node.
+    const write = (tok: string) => call('/api/media/sessions', authed(tok, 'POST', { room: 7 }));
+    const statuses = await untilRefused(() => write(noisy), DEVICE_BURST);
+    expect(statuses.slice(0, DEVICE_BURST).every((s) => s === 400)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
-    expect((await call('/api/media/nodes', authed(noisy, 'GET'))).status).toBe(429);
-    const quiet = await token(uid('dev'));
-    expect((await call('/api/media/nodes', authed(quiet, 'GET'))).status).toBe(403);
+    expect((await write(noisy)).status).toBe(429);
+    // Reads have a bucket of their own: the device can still look at its sessions.
+    expect((await call('/api/media/sessions', authed(noisy, 'GET'))).status).toBe(200);
+    expect((await write(await token(uid('dev')))).status).toBe(400);
+  });
+
+  it('limits the reads of one device past their own burst, leaving its writes alone', async () => {
+    const noisy = await token(uid('dev'));
+    const read = () => call('/api/media/nodes', authed(noisy, 'GET'));
+    const statuses = await untilRefused(read, READ_BURST);
+    // The burst passes (403: not an admin), then reads are refused.
+    expect(statuses.slice(0, READ_BURST).every((s) => s === 403)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    expect((await call('/api/media/sessions', authed(noisy, 'POST', { room: 7 }))).status).toBe(
+      400,
+    );
   });
 
   it('limits refused calls per client address (CF-Connecting-IP), not other addresses', async () => {

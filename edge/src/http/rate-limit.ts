@@ -33,11 +33,19 @@ function refuse(c: AppContext, rule: BucketRule, result: ReturnType<TokenBuckets
   );
 }
 
-/** Counts one call of `deviceId`; throws 429 past the device's limit. */
+/** True for calls that only read (their own bucket: `RATE_LIMIT_DEVICE_READ_*`). */
+function isRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+/** Counts one call of `deviceId`; throws 429 past the device's read or write limit. */
 export function chargeDevice(c: AppContext, deviceId: string): void {
   const cfg = config(c);
-  const rule = { perSecond: cfg.RATE_LIMIT_DEVICE_PER_S, burst: cfg.RATE_LIMIT_DEVICE_BURST };
-  const result = devices.take(deviceId, rule, Date.now());
+  const read = isRead(c.req.method);
+  const rule = read
+    ? { perSecond: cfg.RATE_LIMIT_DEVICE_READ_PER_S, burst: cfg.RATE_LIMIT_DEVICE_READ_BURST }
+    : { perSecond: cfg.RATE_LIMIT_DEVICE_PER_S, burst: cfg.RATE_LIMIT_DEVICE_BURST };
+  const result = devices.take(`${read ? 'r' : 'w'}:${deviceId}`, rule, Date.now());
   if (!result.ok) throw refuse(c, rule, result);
 }
 
