@@ -33,4 +33,8 @@ export interface Env {
   DEVICE_LIST_FANOUT?: string;
   LOG_SAMPLE_RATE?: string;
   LOG_SLOW_MS?: string;
+  /** TURN (turn/settings.ts): comma-separated urls, lifetime in s; TURN_SECRET is a secret. */
+  TURN_URLS?: string;
+  TURN_SECRET?: string;
+  TURN_TTL_S?: string;
 }

@@ -3,10 +3,11 @@
  * VP8 video and Opus audio, counts what it receives per publisher (the node names the publisher
  * in the stream id), answers the server's renegotiations and rejoins after a lost node.
  */
-import { MediaStreamTrack, type RTCPeerConnection } from 'werift';
+import { MediaStreamTrack, type PeerConfig, RTCPeerConnection } from 'werift';
 import type { MediaApi } from '../../client/api.ts';
 import { RoomParticipant } from '../../client/participant.ts';
 import { wrapWeriftPeer } from '../../client/werift-peer.ts';
+import type { IceServer } from '../../shared/api.ts';
 import type { SessionEvent } from '../../shared/events.ts';
 import { createLoopbackPeer } from './loopback-peer.ts';
 import { MediaSource } from './media-source.ts';
@@ -47,6 +48,8 @@ export interface JoinOptions {
   echo?: boolean;
   /** Label for the setup-time record. */
   test: string;
+  /** The peer configuration from the session's `iceServers` (default: a loopback peer). */
+  peerConfig?: (iceServers: IceServer[]) => Partial<PeerConfig>;
 }
 
 export async function joinWerift(options: JoinOptions): Promise<WeriftParticipant> {
@@ -63,8 +66,10 @@ export async function joinWerift(options: JoinOptions): Promise<WeriftParticipan
     api: options.api,
     room: options.room,
     ...(options.echo === undefined ? {} : { echo: options.echo }),
-    peerFactory: () => {
-      const pc = createLoopbackPeer();
+    peerFactory: ({ iceServers }) => {
+      const pc = options.peerConfig
+        ? new RTCPeerConnection(options.peerConfig(iceServers))
+        : createLoopbackPeer();
       currentPc = pc;
       const audio = new MediaStreamTrack({ kind: 'audio' });
       const video = new MediaStreamTrack({ kind: 'video' });

@@ -17,6 +17,7 @@ import { unwrap } from '../outcome.ts';
 import { decodeCursor, encodeCursor } from '../session/cursor.ts';
 import { deviceShard, isPrivateRoom, newSessionIdFor, privateRoom } from '../session/ids.ts';
 import { listPage } from '../session/paging.ts';
+import { sessionIceServers } from '../turn/ice-servers.ts';
 import {
   type AppContext,
   type AppEnv,
@@ -117,7 +118,7 @@ async function createSession(
     room,
     state: view.state,
     node: { id: node.id, region: node.region },
-    iceServers: ICE_SERVERS,
+    iceServers: await sessionIceServers(ICE_SERVERS, c.env, sessionId),
     expiresAt: view.expiresAt,
     links: sessionLinks(sessionId),
   };

@@ -95,3 +95,17 @@ export function loopbackClientPeerConfig(): Partial<PeerConfig> {
     iceStunGatherTimeout: 0.2,
   };
 }
+
+/**
+ * A loopback client that may only use a TURN relay (`iceTransportPolicy: 'relay'`): werift
+ * gathers no host candidate then and allocates on the first `turn:` url of `servers` (one url
+ * only: werift ignores the rest). The loopback STUN url stays first so that no configuration
+ * can fall back to werift's public default.
+ */
+export function relayClientPeerConfig(servers: IceServer[]): Partial<PeerConfig> {
+  return {
+    ...loopbackClientPeerConfig(),
+    iceServers: [{ urls: LOOPBACK_STUN_URL }, ...servers],
+    iceTransportPolicy: 'relay',
+  };
+}
