@@ -20,6 +20,7 @@ import type { Logger } from './log.ts';
 import { createErrorReporter } from './ops/error-reporter.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { type ShutdownResult, shutdown } from './ops/shutdown.ts';
+import { IceTcpMux, installIceTcpMux } from './rtc/ice-tcp/ice-tcp-mux.ts';
 import { SessionRegistry } from './rtc/session-registry.ts';
 import type { ErrorReporter } from './util/guard.ts';
 import type { SessionHost } from './workers/session-host.ts';
@@ -120,6 +121,8 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     : undefined;
   let starting: Promise<void> | undefined;
   let stopping: Promise<ShutdownResult> | undefined;
+  /** The ICE-TCP listener (ICE_TCP_PORT), closed after the sessions on shutdown. */
+  let iceTcp: IceTcpMux | undefined;
 
   const start = async () => {
     await new Promise<void>((resolve, reject) => {
@@ -132,6 +135,10 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     if (!url) url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    if (config.ice.tcpPort !== undefined) {
+      iceTcp = await IceTcpMux.listen(config.ice.address, config.ice.tcpPort);
+      installIceTcpMux(iceTcp);
+    }
     await sessions.start();
     started = true;
     if (config.insecure !== undefined) log.error({ why: config.insecure }, 'node_misconfigured');
@@ -175,7 +182,11 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
             log,
             drainTimeoutMs: config.drainTimeoutMs,
           }),
-        );
+        )
+        .finally(async () => {
+          if (iceTcp) installIceTcpMux(undefined);
+          await iceTcp?.close();
+        });
       return stopping;
     },
   };

@@ -46,6 +46,8 @@ export interface Config {
     address: string;
     servers: IceServer[];
     portRange: [number, number] | undefined;
+    /** The one TCP port of passive ICE-TCP candidates (RFC 6544); undefined: UDP only. */
+    tcpPort: number | undefined;
   };
   maxSessions: number;
   /** Remote ICE candidates accepted per session. */
@@ -200,6 +202,7 @@ const envSchema = z.object({
   ICE_SERVERS: iceServersVar,
   ICE_PORT_MIN: int('ICE_PORT_MIN', 'UDP port', 1, 65_535, 0),
   ICE_PORT_MAX: int('ICE_PORT_MAX', 'UDP port', 1, 65_535, 0),
+  ICE_TCP_PORT: int('ICE_TCP_PORT', 'TCP port (0 = off)', 0, 65_535, 0),
   MAX_SESSIONS: int('MAX_SESSIONS', 'sessions', 1, 100_000, 500),
   MAX_ICE_CANDIDATES: int('MAX_ICE_CANDIDATES', 'candidates', 1, 1_000, MAX_ICE_CANDIDATES),
   CONNECT_TIMEOUT_MS: int('CONNECT_TIMEOUT_MS', 'milliseconds', 100, 600_000, 15_000),
@@ -327,6 +330,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'ICE_SERVERS must name a stun:/turn: url when ICE_LITE=false (werift would use a public STUN server otherwise)',
     );
   }
+  if (e.ICE_TCP_PORT && e.WORKERS > 0) {
+    // A TCP connection cannot move to the worker thread that owns its session (ice-tcp-mux.ts).
+    problems.push(
+      `ICE_TCP_PORT needs WORKERS=0 (sessions on the main thread), got WORKERS=${e.WORKERS}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const insecure = local ? undefined : insecureKey(master, nodeKey as string, nodeId);
   const reachableHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
@@ -340,7 +349,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     edgeUrl: e.EDGE_URL,
     nodeKey: nodeKey as string,
     insecure: insecure && `${insecure} while NODE_ENV=${e.NODE_ENV ?? '(unset)'}: ${INSECURE_FIX}`,
-    ice: { lite: e.ICE_LITE, address: e.ICE_ADDRESS, servers: e.ICE_SERVERS, portRange },
+    ice: {
+      lite: e.ICE_LITE,
+      address: e.ICE_ADDRESS,
+      servers: e.ICE_SERVERS,
+      portRange,
+      tcpPort: e.ICE_TCP_PORT || undefined,
+    },
     maxSessions: e.MAX_SESSIONS,
     maxIceCandidates: e.MAX_ICE_CANDIDATES,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,

@@ -26,11 +26,13 @@ export interface TestStackOptions {
   edgeVars?: Record<string, string>;
   /** Called with every child as it is spawned (e.g. to restart the edge in a test). */
   onChild?: (child: Child) => void;
+  /** Media nodes to start (default 2). */
+  nodes?: number;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const workDir = await mkdtemp(join(tmpdir(), 'e2e-stack-'));
-  const [edgePort, ...nodePorts] = await freePorts(3);
+  const [edgePort, ...nodePorts] = await freePorts(1 + (options.nodes ?? 2));
   let stack: Stack;
   try {
     stack = await startStack({

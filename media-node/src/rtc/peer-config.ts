@@ -28,6 +28,11 @@ export interface NodeIceOptions {
   servers: IceServer[];
   /** Inclusive UDP port range for ICE sockets. */
   portRange?: [number, number] | undefined;
+  /**
+   * The node's one ICE-TCP port (passive candidates on `address`, served by ice-tcp/ice-tcp-mux.ts);
+   * undefined: UDP only.
+   */
+  tcpPort?: number | undefined;
 }
 
 /** Seconds a full-ICE agent waits for server-reflexive candidates. */
@@ -67,6 +72,7 @@ export function nodePeerConfig(ice: NodeIceOptions): Partial<PeerConfig> {
     bundlePolicy: 'max-bundle',
     codecs: codecs(),
     icePortRange: ice.portRange,
+    iceUseTcp: ice.tcpPort !== undefined,
   };
   if (ice.lite) return { ...base, iceLite: true, iceServers: [] };
   if (!hasIceServer(ice.servers)) {
@@ -107,5 +113,17 @@ export function relayClientPeerConfig(servers: IceServer[]): Partial<PeerConfig>
     ...loopbackClientPeerConfig(),
     iceServers: [{ urls: LOOPBACK_STUN_URL }, ...servers],
     iceTransportPolicy: 'relay',
+  };
+}
+
+/**
+ * A loopback client that cannot use UDP (a firewall that drops it): it gathers werift's active
+ * TCP candidate beside the UDP one, and only pairs whose local candidate is TCP are checked.
+ */
+export function tcpOnlyClientPeerConfig(): Partial<PeerConfig> {
+  return {
+    ...loopbackClientPeerConfig(),
+    iceUseTcp: true,
+    iceFilterCandidatePair: (pair) => pair.localCandidate.transport === 'tcp',
   };
 }
