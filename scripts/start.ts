@@ -72,6 +72,7 @@ try {
     nodePorts: options.nodePorts,
     workDir: isAbsolute(options.workDir) ? options.workDir : join(ROOT, options.workDir),
     logs: 'inherit',
+    localTurn: true,
     onChild: (child) => {
       children.push(child);
       console.log(`[stack] ${child.name} started, pid ${child.pid}`);
@@ -100,6 +101,7 @@ edge         ${running.edgeUrl}  (${options.dev ? 'wrangler dev' : 'workerd serv
 media nodes  ${running.nodes.map((n) => `${n.id} ${n.url}`).join(', ')}
 started in   ${t.total_ms} ms (edge bundle ${t.edge_bundle_ms ?? 0} ms, edge up ${t.edge_ready_ms} ms, nodes up ${t.nodes_up_ms} ms, registered ${t.nodes_registered_ms} ms)
 processes    ${processes}
+turn         ${running.turn?.summary ?? 'off'}
 state        ${running.workDir}
 
 demo page    ${demoLink}
@@ -107,7 +109,7 @@ demo page    ${demoLink}
              from this process, on 127.0.0.1 only, for as long as it runs)
 token        ${token}
              (device "demo-user", for curl; more with: npm run token -- --device <name>)
-admin token  ${admin}
+admin token  ${admin}${running.turn?.secret ? `\nturn secret  ${running.turn.secret}\n             (coturn's static-auth-secret, the edge's TURN_SECRET; loopback only, new each start)` : ''}
 try          curl -H "authorization: Bearer ${token}" ${running.edgeUrl}/api/media/sessions
 
 ready`);

@@ -9,7 +9,7 @@ import { tcpOnlyClientPeerConfig } from '../media-node/src/rtc/peer-config.ts';
 import { freePorts } from './support/free-port.ts';
 import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
-import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
+import { joinWerift } from './support/werift-participant.ts';
 
 let stack: TestStack;
 let tcpPort: number;

@@ -12,6 +12,7 @@ import { buildDemo } from '../build-demo.ts';
 import type { Child, ExitInfo } from './child.ts';
 import { readDevVars } from './dev-vars.ts';
 import { envOverrides } from './edge-settings.ts';
+import { type LocalTurn, startLocalTurn } from './local-turn.ts';
 import { nodeIdFor, startMediaNode } from './media-node.ts';
 import { assertPortsFree } from './ports.ts';
 import { setWatchdogLog, watchdogPid } from './tether.ts';
@@ -45,6 +46,8 @@ export interface StackOptions {
   prebuiltDist?: string;
   /** How long start-up may take, in ms. */
   timeoutMs?: number;
+  /** Start a loopback coturn (local-turn.ts) unless the settings name a TURN_URLS (npm start). */
+  localTurn?: boolean;
   /** Called with every child as it is spawned (so a caller can kill them during start-up). */
   onChild?: (child: Child) => void;
 }
@@ -64,6 +67,8 @@ export interface Stack {
   secrets: { jwt: string; node: string };
   /** Milliseconds each start-up phase took. */
   timings: Record<string, number>;
+  /** TURN as the edge hands it out, when `localTurn` was asked for. */
+  turn: LocalTurn | undefined;
   /** A client token signed with the local secret. */
   token(options: {
     device: string;
@@ -112,6 +117,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const edgeUrl = `http://${host}:${edgePort}`;
   const nodes: StackNode[] = [];
   let stopping: ReturnType<Stack['stop']> | undefined;
+  let turn: LocalTurn | undefined;
+  let turnStarting: Promise<LocalTurn> | undefined;
 
   const stop: Stack['stop'] = (stopOptions = {}) => {
     stopping ??= (async () => {
@@ -143,6 +150,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     let started = performance.now();
     if (!options.prebuiltDist) await buildDemo();
     mark('demo_bundle_ms', started);
+    // coturn starts while the bundle builds; the edge needs its url and secret as vars.
+    turnStarting = options.localTurn
+      ? config
+          .then((c) =>
+            startLocalTurn({
+              settings: { ...edgeSettings(ROOT, c), ...options.edgeVars },
+              host,
+              workDir,
+              log: logFor('coturn'),
+            }),
+          )
+          .then((t) => {
+            if (t.child) {
+              children.push(t.child);
+              options.onChild?.(t.child);
+            }
+            return t;
+          })
+      : undefined;
+    turnStarting?.catch(() => {});
+    const turnVars = async () => {
+      turn = await turnStarting;
+      return turn?.vars ?? {};
+    };
     let edge: Child;
     started = performance.now();
     if (options.edgeMode === 'wrangler-dev') {
@@ -152,7 +183,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         host,
         port: edgePort,
         log: logFor('edge'),
-        vars: envOverrides({ vars: (await config).vars, devVars, env: process.env }),
+        vars: {
+          ...envOverrides({ vars: (await config).vars, devVars, env: process.env }),
+          ...(await turnVars()),
+        },
       });
     } else {
       const distDir = options.prebuiltDist ?? join(workDir, 'dist');
@@ -169,7 +203,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         workDir,
         log: logFor('edge'),
         config,
-        ...(options.edgeVars ? { vars: options.edgeVars } : {}),
+        vars: { ...options.edgeVars, ...(await turnVars()) },
       });
     }
     children.push(edge);
@@ -225,6 +259,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     mark('nodes_registered_ms', started);
     mark('total_ms', t0);
   } catch (error) {
+    // A coturn still starting joins `children` when it is up: wait for it, then kill it too.
+    await turnStarting?.catch(() => {});
     kill();
     await Promise.all(children.map((c) => c.exited));
     process.removeListener('exit', kill);
@@ -237,6 +273,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     workDir,
     secrets,
     timings,
+    turn,
     token: ({ device, room, admin, ttlSeconds }) =>
       signToken(secrets.jwt, {
         device,
