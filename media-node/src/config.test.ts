@@ -26,6 +26,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes one ICE-TCP port, off by default, only with sessions on the main thread', () => {
+    expect(loadConfig(SECRET).ice.tcpPort).toBeUndefined();
+    expect(loadConfig({ ...SECRET, ICE_TCP_PORT: '443', WORKERS: '0' }).ice.tcpPort).toBe(443);
+    expect(() => loadConfig({ ...SECRET, ICE_TCP_PORT: '443', WORKERS: '2' })).toThrow(
+      /ICE_TCP_PORT needs WORKERS=0/,
+    );
+    expect(() => loadConfig({ ...SECRET, ICE_TCP_PORT: '70000', WORKERS: '0' })).toThrow(
+      /ICE_TCP_PORT/,
+    );
+  });
+
   it('derives its own key from the master secret exactly as the edge does', async () => {
     const c = loadConfig({ ...SECRET, NODE_ID: 'media-1' });
     expect(c.nodeKey).toBe(await deriveNodeKey(SECRET.NODE_SHARED_SECRET, 'media-1'));
