@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coturnConfig } from './coturn.ts';
+import { coturnConfig, startCoturn } from './coturn.ts';
 
 describe('coturn config', () => {
   const text = coturnConfig({
@@ -29,5 +29,23 @@ describe('coturn config', () => {
     expect(lines).toContain('log-file=stdout');
     expect(lines).toContain('userdb=/tmp/x/turndb');
     expect(lines).toContain('pidfile=/tmp/x/turnserver.pid');
+  });
+});
+
+describe('startCoturn', () => {
+  it('fails naming the Debian package when turnserver is missing', async () => {
+    await expect(
+      startCoturn({
+        host: '127.0.0.1',
+        port: 3478,
+        relayPorts: [49_160, 49_200],
+        secret: 's3cret-s3cret-s3cret',
+        workDir: '/nonexistent',
+        log: 'inherit',
+        binary: '/nonexistent/turnserver',
+      }),
+    ).rejects.toThrow(
+      /\/nonexistent\/turnserver missing\): apt-get install coturn \(Debian package "coturn"\)/,
+    );
   });
 });

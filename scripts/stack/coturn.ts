@@ -31,6 +31,8 @@ export interface CoturnOptions {
   workDir: string;
   log: 'inherit' | { file: string };
   name?: string;
+  /** The turnserver binary (default: Debian's). */
+  binary?: string;
   /** How long it may take to accept TCP connections, in ms. */
   timeoutMs?: number;
 }
@@ -83,12 +85,13 @@ export function coturnConfig(o: CoturnOptions): string {
 
 /** Starts coturn in the foreground; resolves once its TCP port accepts connections. */
 export async function startCoturn(o: CoturnOptions): Promise<Coturn> {
-  if (!coturnInstalled()) throw new Error(COTURN_MISSING);
+  const binary = o.binary ?? TURNSERVER;
+  if (!existsSync(binary)) throw new Error(COTURN_MISSING.replace(TURNSERVER, binary));
   const conf = join(o.workDir, 'turnserver.conf');
   await writeFile(conf, coturnConfig(o), { mode: 0o600 });
   const child = new Child({
     name: o.name ?? 'coturn',
-    command: TURNSERVER,
+    command: binary,
     args: ['-c', conf],
     log: o.log,
   });
