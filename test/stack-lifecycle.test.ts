@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOCAL_TURN_PORT } from '../scripts/stack/local-turn.ts';
 import { assertPortsFree } from '../scripts/stack/ports.ts';
 import { processAlive } from '../scripts/stack/process-alive.ts';
 import { ROOT } from '../scripts/stack/stack.ts';
@@ -122,8 +123,17 @@ describe('npm start lifecycle', () => {
     const run = await startScript(ports);
     const pids = await ready(run);
     const [edgePort, nodeA, nodeB] = ports;
+    // coturn runs when installed and its port (3478) was free; the summary says which.
+    const withCoturn = /^turn\s+.*\(coturn, pid \d+\)$/m.test(run.output());
     expect([...pids.keys()].sort()).toEqual(
-      ['edge', `node-${nodeA}`, `node-${nodeB}`, 'supervisor', 'watchdog'].sort(),
+      [
+        'edge',
+        `node-${nodeA}`,
+        `node-${nodeB}`,
+        'supervisor',
+        'watchdog',
+        ...(withCoturn ? ['coturn'] : []),
+      ].sort(),
     );
     expect(pids.get('supervisor')).toBe(run.process.pid);
     expect(await portsFree([edgePort ?? 0])).toBe(false);
@@ -133,7 +143,7 @@ describe('npm start lifecycle', () => {
     const goneMs = await until('every reported process gone', GONE_WITHIN_MS, () =>
       [...pids.values()].every((pid) => !processAlive(pid)),
     );
-    expect(await portsFree(ports)).toBe(true);
+    expect(await portsFree(withCoturn ? [...ports, LOCAL_TURN_PORT] : ports)).toBe(true);
     console.log(`after kill -9 of the supervisor: all processes gone in ${Math.round(goneMs)} ms`);
   });
 
