@@ -91,7 +91,12 @@ describe('TURN credentials from the session', () => {
   });
 
   it('coturn refuses an expired credential and one signed with another secret', async () => {
-    const settings = { urls: coturn.urls, secret: coturn.secret, ttlS: 600 };
+    const settings = {
+      kind: 'coturn' as const,
+      urls: coturn.urls,
+      secret: coturn.secret,
+      ttlS: 600,
+    };
     const nowS = Date.now() / 1000;
     const good = await mintTurnServer({ settings, sessionId: 's_check', nowS });
     const expired = await mintTurnServer({ settings, sessionId: 's_check', nowS: nowS - 660 });

@@ -3,7 +3,7 @@ import { hmacSha1Base64, mintTurnServer } from './credentials.ts';
 import { parseTurnSettings } from './settings.ts';
 
 const secret = '0123456789abcdef-secret';
-const settings = { urls: ['turn:127.0.0.1:3478'], secret, ttlS: 3600 };
+const settings = { kind: 'coturn' as const, urls: ['turn:127.0.0.1:3478'], secret, ttlS: 3600 };
 
 describe('TURN REST credentials', () => {
   it('matches an HMAC-SHA1 computed by openssl', async () => {
@@ -35,6 +35,7 @@ describe('TURN settings', () => {
         TURN_SECRET: secret,
       }),
     ).toEqual({
+      kind: 'coturn',
       urls: [
         'turn:turn.example.com:3478',
         'turn:turn.example.com:3478?transport=tcp',

@@ -9,10 +9,10 @@
  * WebCrypto only: runs in the Worker and in Node alike.
  */
 import type { IceServer } from '../../../shared/api.ts';
-import type { TurnSettings } from './settings.ts';
+import type { CoturnSettings } from './settings.ts';
 
 export interface MintInput {
-  settings: TurnSettings;
+  settings: CoturnSettings;
   sessionId: string;
   /** Now, in unix seconds. */
   nowS: number;

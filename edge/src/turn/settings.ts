@@ -12,13 +12,30 @@ const MIN_TURN_TTL_S = 60;
 const MAX_TURN_TTL_S = 86_400;
 const MAX_TURN_URLS = 8;
 
-export interface TurnSettings {
+/** Cloudflare's TURN service instead of your own coturn: `TURN_URLS=cloudflare:<TURN key id>`. */
+const CLOUDFLARE = /^cloudflare:([0-9a-fA-F]{32})$/;
+
+/** Your own coturn, credentials minted here (credentials.ts). */
+export interface CoturnSettings {
+  kind: 'coturn';
   urls: string[];
   /** Shared with coturn's `static-auth-secret` (secret). */
   secret: string;
   /** Lifetime of each minted credential, in seconds. */
   ttlS: number;
 }
+
+/** Cloudflare's TURN: credentials from its API per session (cloudflare.ts). */
+export interface CloudflareTurnSettings {
+  kind: 'cloudflare';
+  /** The TURN key id (public, part of the API url). */
+  keyId: string;
+  /** The TURN key's API token (`TURN_SECRET`, secret). */
+  apiToken: string;
+  ttlS: number;
+}
+
+export type TurnSettings = CoturnSettings | CloudflareTurnSettings;
 
 export interface TurnEnv {
   TURN_URLS?: string;
@@ -33,6 +50,15 @@ export interface TurnEnv {
 export function parseTurnSettings(env: TurnEnv): TurnSettings | undefined {
   const raw = env.TURN_URLS?.trim() ?? '';
   if (raw === '') return undefined;
+  const secret = env.TURN_SECRET ?? '';
+  if (secret.length < 16) {
+    throw new Error(
+      'invalid edge configuration: TURN_SECRET must be set (at least 16 characters) when TURN_URLS is',
+    );
+  }
+  const ttlS = parseTtl(env.TURN_TTL_S);
+  const cloudflare = CLOUDFLARE.exec(raw);
+  if (cloudflare?.[1]) return { kind: 'cloudflare', keyId: cloudflare[1], apiToken: secret, ttlS };
   const urls = raw.split(',').map((u) => u.trim());
   if (urls.length > MAX_TURN_URLS) {
     throw new Error(`invalid edge configuration: TURN_URLS: at most ${MAX_TURN_URLS} urls`);
@@ -48,20 +74,18 @@ export function parseTurnSettings(env: TurnEnv): TurnSettings | undefined {
       );
     }
   }
-  const secret = env.TURN_SECRET ?? '';
-  if (secret.length < 16) {
-    throw new Error(
-      'invalid edge configuration: TURN_SECRET must be set (at least 16 characters) when TURN_URLS is',
-    );
-  }
-  const ttlRaw = env.TURN_TTL_S?.trim() ?? '';
-  const ttlS = ttlRaw === '' ? DEFAULT_TURN_TTL_S : Number(ttlRaw);
+  return { kind: 'coturn', urls, secret, ttlS };
+}
+
+function parseTtl(raw: string | undefined): number {
+  const text = raw?.trim() ?? '';
+  const ttlS = text === '' ? DEFAULT_TURN_TTL_S : Number(text);
   if (!Number.isInteger(ttlS) || ttlS < MIN_TURN_TTL_S || ttlS > MAX_TURN_TTL_S) {
     throw new Error(
-      `invalid edge configuration: TURN_TTL_S must be an integer number of seconds between ${MIN_TURN_TTL_S} and ${MAX_TURN_TTL_S}, got ${JSON.stringify(env.TURN_TTL_S)}`,
+      `invalid edge configuration: TURN_TTL_S must be an integer number of seconds between ${MIN_TURN_TTL_S} and ${MAX_TURN_TTL_S}, got ${JSON.stringify(raw)}`,
     );
   }
-  return { urls, secret, ttlS };
+  return ttlS;
 }
 
 const cache = new WeakMap<object, TurnSettings | undefined>();
