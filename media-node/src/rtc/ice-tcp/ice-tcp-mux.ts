@@ -5,28 +5,49 @@
  * on a random port: a port per session, which no firewall rule can name. This mux listens once
  * (`ICE_TCP_PORT`, e.g. 443) and hands each accepted connection to the session it is for: the
  * first frame a client sends is a STUN Binding request whose USERNAME is
- * `<our ufrag>:<client ufrag>` (RFC 8445 7.2.2), and every passive protocol knows its agent's
- * ufrag from its local candidate. werift's protocol then owns the socket as if its own server
- * had accepted it. A connection that does not start with such a request within a few seconds,
- * or names no session here, is closed.
+ * `<our ufrag>:<client ufrag>` (RFC 8445 7.2.2) and a MESSAGE-INTEGRITY under our ICE password;
+ * every passive protocol knows its agent (and so the agent's ufrag and password). werift's
+ * protocol then owns the socket as if its own server had accepted it. A connection that does not
+ * start with such an authenticated request within a few seconds, or names no session here, is
+ * closed: werift itself answers requests without checking MESSAGE-INTEGRITY (stun-auth.ts).
  *
  * Sockets cannot move between worker threads, so the mux serves the thread it runs in: the node
  * refuses `ICE_TCP_PORT` with worker threads (config.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { parseMessage, splitTcpFrames, TcpPassiveProtocol } from 'werift';
+import { Connection, splitTcpFrames, TcpPassiveProtocol } from 'werift';
+import { type IceCredentials, isAuthenticatedBinding, stunKind } from '../stun-auth.ts';
 
 /** Bytes a connection may send before its first complete frame (one STUN request fits). */
 const MAX_FIRST_FRAME_BYTES = 2 + 1500;
 /** A connection silent this long before its first frame is closed, in ms. */
 const FIRST_FRAME_TIMEOUT_MS = 5_000;
-/** STUN attribute USERNAME (RFC 5389 15.3). */
-const USERNAME = 'USERNAME';
+/** The werift ICE agent fields the mux reads (werift 0.25.2 `Connection`). */
+export interface IceAgentCredentials {
+  localUsername: string;
+  localPassword: string;
+  userHistory?: Record<string, string>;
+}
+
+/** Each passive protocol's ICE agent, recorded when the agent adopts it (see the patch below). */
+const agentOf = new WeakMap<object, IceAgentCredentials>();
+
+/** Records `agent` as the owner of `protocol` (the werift patch does; tests may too). */
+export function rememberAgent(protocol: object, agent: IceAgentCredentials): void {
+  agentOf.set(protocol, agent);
+}
+
+function credentialsOf(agent: IceAgentCredentials): IceCredentials {
+  return {
+    ufrag: agent.localUsername,
+    passwordFor: (ufrag) =>
+      ufrag === agent.localUsername ? agent.localPassword : agent.userHistory?.[ufrag],
+  };
+}
 
 /** The parts of werift's passive protocol the mux uses (all public in its JS). */
 interface PassiveProtocol {
   localIp: string | undefined;
-  localCandidate?: { ufrag?: string | undefined } | undefined;
   registerSocket(socket: Socket, remoteAddr: [string, number]): unknown;
 }
 
@@ -125,18 +146,14 @@ export class IceTcpMux {
     socket.on('data', onData);
   }
 
-  /** The protocol whose agent the Binding request in `frame` is addressed to. */
+  /** The protocol whose agent the authenticated Binding request in `frame` is addressed to. */
   #owner(frame: Buffer): PassiveProtocol | undefined {
-    let username: unknown;
-    try {
-      username = parseMessage(frame)?.getAttributeValue(USERNAME);
-    } catch {
-      return undefined;
+    if (stunKind(frame) !== 'binding_request') return undefined;
+    for (const p of this.#protocols) {
+      const agent = agentOf.get(p);
+      if (!agent) continue;
+      if (isAuthenticatedBinding(frame, credentialsOf(agent))) return p;
     }
-    if (typeof username !== 'string') return undefined;
-    const ours = username.split(':')[0];
-    if (!ours) return undefined;
-    for (const p of this.#protocols) if (p.localCandidate?.ufrag === ours) return p;
     return undefined;
   }
 }
@@ -169,6 +186,19 @@ const werift = {
   listeningPort: weriftPort,
 };
 const muxOf = new WeakMap<object, IceTcpMux>();
+
+// werift's agent calls ensureProtocol(protocol) for each protocol it creates, before gathering
+// on it: the one place a passive protocol can learn which agent (credentials) it serves.
+const agentProto = Connection.prototype as unknown as {
+  ensureProtocol(this: IceAgentCredentials, protocol: object): unknown;
+};
+const weriftEnsure = agentProto.ensureProtocol;
+if (typeof weriftEnsure !== 'function')
+  throw new Error('werift changed: no Connection.ensureProtocol');
+agentProto.ensureProtocol = function (this: IceAgentCredentials, protocol: object) {
+  if (protocol instanceof TcpPassiveProtocol) agentOf.set(protocol, this);
+  return weriftEnsure.call(this, protocol);
+};
 
 proto.connectionMade = async function (
   this: PassiveProtocol,
