@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../shared/api.ts';
+import { MAX_SDP_MEDIA_SECTIONS } from '../../shared/sdp-limits.ts';
 import {
   authed,
   call,
@@ -210,5 +211,54 @@ describe('media node failures', () => {
     const { res, body } = await offerWith('reject409');
     expect(res.status).toBe(409);
     expect(body.error).toMatchObject({ code: 'invalid_state', message: 'node says no' });
+  });
+});
+
+describe('a refused first offer and SDP bounds (issue 12 item 7)', () => {
+  it('puts the session back to new when the node refuses the first offer; a corrected offer works', async () => {
+    const nodeId = uid('node');
+    await heartbeat(nodeId);
+    await setNodeMode(nodeId, 'reject409');
+    const tok = await token(uid('dev'));
+    const session = await createSession(tok);
+    const refused = await call(session.links.offer, authed(tok, 'POST', { sdp: 'v=0 bad' }));
+    expect(refused.status).toBe(409);
+    expect((await view(tok, session.links.self)).state).toBe('new');
+    // Candidates now get a clear 409 from the edge, not the node's "no such session".
+    const early = await call(session.links.candidates, authed(tok, 'POST', candidates(0, 1)));
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ error: { code: 'invalid_state', state: 'new' } });
+    await setNodeMode(nodeId, 'ok');
+    const fixed = await call(session.links.offer, authed(tok, 'POST', { sdp: 'v=0 good' }));
+    expect(fixed.status).toBe(200);
+    expect((await view(tok, session.links.self)).state).toBe('negotiating');
+    const later = await call(session.links.candidates, authed(tok, 'POST', candidates(0, 1)));
+    expect(later.status).toBe(204);
+  });
+
+  it('refuses an offer past the m-line bound, or with a malformed fingerprint, without calling the node', async () => {
+    const nodeId = uid('node');
+    await heartbeat(nodeId);
+    const tok = await token(uid('dev'));
+    const session = await createSession(tok);
+    const sections = Array.from(
+      { length: MAX_SDP_MEDIA_SECTIONS + 1 },
+      (_, i) => `m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:${i}\r\n`,
+    ).join('');
+    const tooMany = await call(
+      session.links.offer,
+      authed(tok, 'POST', { sdp: `v=0\r\n${sections}` }),
+    );
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toMatchObject({
+      error: { code: 'invalid_request', field: 'sdp', limit: MAX_SDP_MEDIA_SECTIONS },
+    });
+    const badPrint = await call(
+      session.links.offer,
+      authed(tok, 'POST', { sdp: 'v=0\r\na=fingerprint:sha-256 AB:CD\r\n' }),
+    );
+    expect(badPrint.status).toBe(400);
+    expect((await nodeRequests(nodeId)).filter((r) => r.path.endsWith('/offer'))).toHaveLength(0);
+    expect((await view(tok, session.links.self)).state).toBe('new');
   });
 });

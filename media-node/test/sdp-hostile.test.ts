@@ -5,8 +5,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RTCPeerConnection } from 'werift';
+import { MAX_SDP_MEDIA_SECTIONS } from '../../shared/sdp-limits.ts';
 import { createLoopbackPeer } from '../../test/support/loopback-peer.ts';
-import { MAX_SDP_MEDIA_SECTIONS } from '../src/rtc/sdp-limits.ts';
 import { pump, TestClient } from './helpers/test-client.ts';
 import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts';
 

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { answerSchema, candidatesSchema, offerSchema } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
+import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
 import { unwrap } from '../outcome.ts';
 import { CALLER_HEADER } from '../shard/session-shard.ts';
 import type { AppEnv } from './context.ts';
@@ -13,10 +14,21 @@ const eventsQuerySchema = z.object({ since: z.coerce.number().int().min(0).defau
 
 export const signalingRoutes = new Hono<AppEnv>();
 
+/**
+ * The bounds the media node applies, checked here first: an SDP with too many m-lines or a
+ * malformed fingerprint is refused before it costs a shard call and a node round trip (a
+ * 137-m-line offer once made the node write an 80 KB answer the edge gave up waiting for).
+ */
+function assertSdpBounds(sdp: string, what: 'offer' | 'answer'): void {
+  assertMediaSections(sdp, what);
+  assertFingerprints(sdp, what);
+}
+
 signalingRoutes.post('/:id/offer', async (c) => {
   const id = c.req.param('id');
   const stub = sessionStub(c, id);
   const { sdp } = await parseBody(c, offerSchema);
+  assertSdpBounds(sdp, 'offer');
   return c.json(unwrap(await stub.offer(id, c.get('caller'), sdp)));
 });
 
@@ -24,6 +36,7 @@ signalingRoutes.post('/:id/answer', async (c) => {
   const id = c.req.param('id');
   const stub = sessionStub(c, id);
   const { sdp } = await parseBody(c, answerSchema);
+  assertSdpBounds(sdp, 'answer');
   unwrap(await stub.answer(id, c.get('caller'), sdp));
   return c.body(null, 204);
 });

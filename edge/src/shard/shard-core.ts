@@ -184,11 +184,17 @@ export class ShardCore {
       events.push({ type: 'state', state: t.state });
     }
     this.#commit(r, events, now);
-    const reply = await this.#node(r, {
-      method: 'POST',
-      path: `/sessions/${r.id}/offer`,
-      body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp },
-    });
+    let reply: unknown;
+    try {
+      reply = await this.#node(r, {
+        method: 'POST',
+        path: `/sessions/${r.id}/offer`,
+        body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp },
+      });
+    } catch (error) {
+      if (t.changed) this.#undoFirstOffer(id, error, Date.now());
+      throw error;
+    }
     const answer = nodeAnswerSchema.safeParse(reply);
     if (!answer.success) {
       throw new MediaError('media_node_unavailable', 'media node sent no answer', {
@@ -413,6 +419,20 @@ export class ShardCore {
     });
     this.#d.wake(deadline);
     if (publish && events.length > 0) this.#d.sockets.publish(r.id, now);
+  }
+
+  /**
+   * A first offer the node refused (a 4xx: it kept no session) puts the session back to `new`,
+   * so trickled candidates get a clear 409 instead of the node's 404, and a corrected offer starts
+   * afresh. After a timeout or 5xx the node may hold the session: it stays `negotiating`.
+   */
+  #undoFirstOffer(id: string, error: unknown, now: number): void {
+    if (!(error instanceof MediaError) || error.status >= 500) return;
+    const r = this.#d.sessions.get(id);
+    if (r?.state !== 'negotiating') return;
+    r.state = 'new';
+    r.updatedAt = now;
+    this.#commit(r, [{ type: 'state', state: 'new' }], now);
   }
 
   #node(r: SessionRecord, call: NodeCall): Promise<unknown> {

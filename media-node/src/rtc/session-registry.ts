@@ -7,6 +7,7 @@ import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
+import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
 import type { Config } from '../config.ts';
 import { deviceClass, type Metrics } from '../ops/metrics.ts';
 import { EmptySignal } from '../util/empty-signal.ts';
@@ -18,7 +19,6 @@ import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
 import { type PreparedOffer, prepareRemoteOffer } from './sdp/remote-offer.ts';
 import { assertWebRtcSdp } from './sdp-check.ts';
-import { assertFingerprints, assertMediaSections } from './sdp-limits.ts';
 import { Session, SessionClosedError, type SessionHooks } from './session.ts';
 
 /** Seconds a client should wait before retrying a refused session. */

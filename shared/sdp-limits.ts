@@ -1,11 +1,11 @@
 /**
- * Bounds and DTLS fingerprint checks on client SDP, before werift sees it (issue 12, items 7
- * and 8). werift answers every m-line it is offered: a valid 65,101-character offer with 137
+ * Bounds and DTLS fingerprint checks on client SDP, at the edge and again on the node before
+ * werift sees it (issue 12, items 7 and 8). werift answers every m-line it is offered: a valid 65,101-character offer with 137
  * m-lines made an 80 KB answer the edge could not take in time. And it accepts any
  * `a=fingerprint` text, so a malformed fingerprint only fails the DTLS handshake later (a session
  * that never connects instead of a 400 naming the problem).
  */
-import { MediaError } from '../../../shared/errors.ts';
+import { MediaError } from './errors.ts';
 
 /**
  * Media sections (m-lines) accepted in one description: a client's own audio + video + data
