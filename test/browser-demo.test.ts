@@ -4,33 +4,16 @@
  * (`framesDecoded > 0` from `getStats`); the werift participant gets Chromium's camera too.
  * The screenshot is kept in test-artifacts/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium.ts';
 import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import { ARTIFACTS, recordSetupTime } from './support/setup-times.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** From PLATFORM-NOTES: loopback ICE, fake media, nothing that phones home. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-domain-reliability',
-  '--disable-client-side-phishing-detection',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate',
-];
 const ROOM = 'browser-room';
 
 let stack: TestStack;
@@ -39,15 +22,8 @@ let bot: WeriftParticipant | undefined;
 const pageLog: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-  }
   stack = await startTestStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -3,27 +3,12 @@
  * other participant must see it leave within ~10 s (ICE consent stops, or DTLS close_notify),
  * not after the 60 s idle timeout, and the edge must report the session ended.
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** From PLATFORM-NOTES: loopback ICE, fake media, nothing that phones home. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate',
-];
 const ROOM = 'tab-close-room';
 
 let stack: TestStack;
@@ -31,13 +16,8 @@ let browser: Browser | undefined;
 let bot: WeriftParticipant | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
   stack = await startTestStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -3,47 +3,23 @@
  * and only the session's TURN/TCP url reaches its echo session through a coturn started here,
  * and decodes its own video back.
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium.ts';
 import { startTestCoturn, type TestCoturn } from './support/coturn.ts';
 import { recordSetupTime } from './support/setup-times.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-/** As in browser-demo.test.ts (PLATFORM-NOTES): loopback ICE, fake media, nothing phones home. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-domain-reliability',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate',
-];
 
 let coturn: TestCoturn;
 let stack: TestStack;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-  }
   coturn = await startTestCoturn();
   stack = await startTestStack({
     edgeVars: { TURN_URLS: coturn.urls.join(','), TURN_SECRET: coturn.secret },
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

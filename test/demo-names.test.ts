@@ -5,49 +5,24 @@
  * Chromium (Debian package, fake camera) against the real stack, with the local token service
  * `npm start` runs (scripts/stack/demo-tokens.ts).
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoTokenService, startDemoTokenService } from '../scripts/stack/demo-tokens.ts';
+import { launchChromium } from './support/chromium.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-/** From PLATFORM-NOTES: loopback ICE, fake media, nothing that phones home. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-domain-reliability',
-  '--disable-client-side-phishing-detection',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate',
-];
 
 let stack: TestStack;
 let tokens: DemoTokenService;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-  }
   stack = await startTestStack();
   tokens = await startDemoTokenService({
     host: '127.0.0.1',
     allowOrigin: stack.edgeUrl,
     sign: (device, ttlSeconds) => stack.token({ device, ttlSeconds }),
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -6,28 +6,13 @@
  * relayed data message, that it sent the codec asked for, and the node forwarded everything on
  * the fast path (its own metrics).
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium.ts';
 import { recordInterop } from './support/interop-matrix.ts';
 import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** PLATFORM-NOTES: loopback ICE without mDNS, fake media, nothing that phones home. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-domain-reliability',
-  '--autoplay-policy=no-user-gesture-required',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate',
-];
 const PEER_SCRIPT = new URL('./interop/chromium-peer.js', import.meta.url).pathname;
 
 interface Report {
@@ -44,14 +29,10 @@ let stack: TestStack;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install the Debian package chromium`);
-  }
   stack = await startTestStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
+  browser = await launchChromium({
+    fakeMedia: false,
+    extraArgs: ['--autoplay-policy=no-user-gesture-required'],
   });
 });
 
