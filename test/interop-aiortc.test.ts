@@ -11,6 +11,7 @@ import {
   colourMatches,
   type InteropResult,
   requirePython,
+  runInteropRoom,
   startInteropPeer,
 } from './support/interop-peer.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -63,24 +64,17 @@ describe('aiortc', () => {
     const apiB = await stack.api('aiortc-b', { room });
     const a = { y: 200, u: 50, v: 120 };
     const b = { y: 70, u: 190, v: 90 };
-    const sessionA = await apiA.createSession({ room });
-    const peerA = startInteropPeer(
-      apiA,
-      sessionA.sessionId,
-      SCRIPT,
-      yuvArgs(a, 9, 'from-a'),
+    const {
+      a: ra,
+      b: rb,
+      setupMs,
+    } = await runInteropRoom({
+      room,
+      apis: [apiA, apiB],
+      script: SCRIPT,
+      args: [yuvArgs(a, 9, 'from-a'), yuvArgs(b, 6, 'from-b')],
       cleanup,
-    );
-    await peerA.setupMs;
-    const sessionB = await apiB.createSession({ room });
-    const peerB = startInteropPeer(
-      apiB,
-      sessionB.sessionId,
-      SCRIPT,
-      yuvArgs(b, 6, 'from-b'),
-      cleanup,
-    );
-    const [ra, rb] = await Promise.all([peerA.result, peerB.result]);
+    });
     expectDecoded(ra, b);
     expectDecoded(rb, a);
     expect(ra.messages).toContain('from-b');
@@ -88,7 +82,7 @@ describe('aiortc', () => {
       stack: 'aiortc 1.4',
       mode: 'room',
       codec: 'VP8 + Opus',
-      setupMs: await peerB.setupMs,
+      setupMs,
     });
   }, 60_000);
 });

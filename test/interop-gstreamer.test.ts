@@ -11,6 +11,7 @@ import {
   colourMatches,
   type InteropResult,
   requirePython,
+  runInteropRoom,
   startInteropPeer,
 } from './support/interop-peer.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -101,24 +102,17 @@ describe.each([
     const apiB = await stack.api(`gst-b-${codec}`, { room });
     const a = colour('20a040');
     const b = colour('4020c0');
-    const sa = await apiA.createSession({ room });
-    const peerA = startInteropPeer(
-      apiA,
-      sa.sessionId,
-      SCRIPT,
-      peerArgs(codec, a, 10, 'from-a'),
+    const {
+      a: ra,
+      b: rb,
+      setupMs,
+    } = await runInteropRoom({
+      room,
+      apis: [apiA, apiB],
+      script: SCRIPT,
+      args: [peerArgs(codec, a, 10, 'from-a'), peerArgs(codec, b, 7, 'from-b')],
       cleanup,
-    );
-    await peerA.setupMs;
-    const sb = await apiB.createSession({ room });
-    const peerB = startInteropPeer(
-      apiB,
-      sb.sessionId,
-      SCRIPT,
-      peerArgs(codec, b, 7, 'from-b'),
-      cleanup,
-    );
-    const [ra, rb] = await Promise.all([peerA.result, peerB.result]);
+    });
     expectDecoded(ra, b);
     expectDecoded(rb, a);
     expect(ra.messages).toContain('from-b');
@@ -126,7 +120,7 @@ describe.each([
       stack: 'GStreamer 1.22 webrtcbin',
       mode: 'room',
       codec: label,
-      setupMs: await peerB.setupMs,
+      setupMs,
     });
   }, 60_000);
 });

@@ -98,6 +98,28 @@ export async function requirePython(modules: string, debianPackages: string): Pr
   }
 }
 
+/**
+ * A two-party room of one stack: A joins and connects first, then B joins (so A answers the
+ * node's renegotiation offer). Returns both results and B's setup time.
+ */
+export async function runInteropRoom(o: {
+  room: string;
+  apis: [MediaApi, MediaApi];
+  script: string;
+  args: [string[], string[]];
+  cleanup: Array<() => void>;
+}): Promise<{ a: InteropResult; b: InteropResult; setupMs: number }> {
+  const join = async (i: 0 | 1) => {
+    const { sessionId } = await o.apis[i].createSession({ room: o.room });
+    return startInteropPeer(o.apis[i], sessionId, o.script, o.args[i], o.cleanup);
+  };
+  const peerA = await join(0);
+  await peerA.setupMs;
+  const peerB = await join(1);
+  const [a, b] = await Promise.all([peerA.result, peerB.result]);
+  return { a, b, setupMs: await peerB.setupMs };
+}
+
 /** The colour came back: I420 plane means within codec tolerance. */
 export function colourMatches(r: InteropResult, c: { y: number; u: number; v: number }): boolean {
   const near = (got: number | null, want: number) => got !== null && Math.abs(got - want) < 12;
