@@ -1,10 +1,12 @@
 /** The Worker's bindings (wrangler.toml `[vars]`, secrets, Durable Object namespaces). */
 import type { NodeRegistry } from './registry/node-registry.ts';
 import type { SessionShard } from './shard/session-shard.ts';
+import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
 export interface Env {
   SESSION_SHARD: DurableObjectNamespace<SessionShard>;
   NODE_REGISTRY: DurableObjectNamespace<NodeRegistry>;
+  WEBHOOK_DISPATCHER: DurableObjectNamespace<WebhookDispatcher>;
   /** Secret: HS256 key of client tokens. */
   JWT_SECRET: string;
   /** Secret: master key the media nodes' keys derive from (shared/signing.ts deriveNodeKey). */
@@ -37,4 +39,12 @@ export interface Env {
   TURN_URLS?: string;
   TURN_SECRET?: string;
   TURN_TTL_S?: string;
+  /** Webhooks (webhooks/settings.ts); WEBHOOK_SECRET is a secret. */
+  WEBHOOK_URLS?: string;
+  WEBHOOK_SECRET?: string;
+  WEBHOOK_BACKOFF_BASE_MS?: string;
+  WEBHOOK_BACKOFF_MAX_MS?: string;
+  WEBHOOK_RETRY_FOR_MS?: string;
+  WEBHOOK_TIMEOUT_MS?: string;
+  WEBHOOK_QUEUE_LIMIT?: string;
 }

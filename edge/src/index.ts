@@ -4,6 +4,7 @@ import { createApp } from './http/app.ts';
 
 export { NodeRegistry } from './registry/node-registry.ts';
 export { SessionShard } from './shard/session-shard.ts';
+export { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
 const app = createApp();
 

@@ -5,6 +5,7 @@ import { mapBounded, withTimeout } from '../bounded.ts';
 import type { MetricSample } from '../metrics/definitions.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
 import { flushRequestMetrics } from '../metrics/request-flush.ts';
+import { DISPATCHER_COUNT, dispatcherName } from '../webhooks/events.ts';
 import { type AppEnv, config, registry, shardByIndex } from './context.ts';
 
 /** Objects scraped at once, and how long each may take, in ms. */
@@ -30,8 +31,17 @@ metricsRoutes.get('/', async (c) => {
       scrape(shardByIndex(c, i).metrics(i)),
     )),
   ]);
-  const answered = [fromRegistry, ...fromShards].filter((s): s is MetricSample[] => s !== null);
-  const unreachable = shards.length + 1 - answered.length;
+  // Dispatchers only once webhooks are on: scraping them would create objects for nothing.
+  const dispatchers = config(c).WEBHOOK_URLS.length
+    ? Array.from({ length: DISPATCHER_COUNT }, (_, i) => i)
+    : [];
+  const fromDispatchers = await mapBounded(dispatchers, SCRAPE_CONCURRENCY, async (i) =>
+    scrape(c.env.WEBHOOK_DISPATCHER.getByName(dispatcherName(i)).metrics(i)),
+  );
+  const answered = [fromRegistry, ...fromShards, ...fromDispatchers].filter(
+    (s): s is MetricSample[] => s !== null,
+  );
+  const unreachable = shards.length + dispatchers.length + 1 - answered.length;
   const samples = answered.flat();
   samples.push({ metric: 'scrape_unreachable', label: '', value: unreachable });
   return c.text(renderPrometheus(samples), 200, {

@@ -108,6 +108,35 @@ export const EDGE_METRICS = {
     labels: ['result'],
     initial: ['ok'],
   },
+  webhooks_delivered: {
+    name: 'media_edge_webhooks_delivered_total',
+    type: 'counter',
+    help: 'Webhook deliveries a receiver accepted (2xx), one per event and receiver.',
+  },
+  webhooks_retried: {
+    name: 'media_edge_webhooks_retried_total',
+    type: 'counter',
+    help: 'Webhook attempts that failed (error, timeout, non-2xx) and were scheduled again.',
+  },
+  webhooks_failed: {
+    name: 'media_edge_webhooks_failed_total',
+    type: 'counter',
+    help: 'Webhook deliveries given up, by reason (expired: past WEBHOOK_RETRY_FOR_MS; gone: the receiver answered 410 and is disabled; disabled: not queued for a disabled receiver; queue_full: WEBHOOK_QUEUE_LIMIT reached; enqueue_failed: the dispatcher could not be reached; unconfigured: the receiver left WEBHOOK_URLS).',
+    labels: ['reason'],
+    initial: ['expired', 'gone', 'disabled', 'queue_full', 'enqueue_failed', 'unconfigured'],
+  },
+  webhooks_queue_depth: {
+    name: 'media_edge_webhooks_queue_depth',
+    type: 'gauge',
+    help: 'Webhook deliveries queued (not yet delivered), per dispatcher object.',
+    labels: ['dispatcher'],
+  },
+  webhooks_oldest_age: {
+    name: 'media_edge_webhooks_oldest_age_seconds',
+    type: 'gauge',
+    help: 'Age of the oldest queued webhook delivery in seconds (0 when none), per dispatcher object.',
+    labels: ['dispatcher'],
+  },
   scrape_unreachable: {
     name: 'media_edge_metrics_unreachable_objects',
     type: 'gauge',

@@ -15,6 +15,8 @@ import { log } from '../log.ts';
 import { isScalarKey, type MetricSample } from '../metrics/definitions.ts';
 import { capture, type Outcome } from '../outcome.ts';
 import { isPrivateRoom } from '../session/ids.ts';
+import { RegistryHooks } from '../webhooks/registry-hooks.ts';
+import { sinkFor } from '../webhooks/sink.ts';
 import {
   applyHeartbeat,
   type LostNode,
@@ -43,11 +45,22 @@ export interface PlacedNode {
 export class NodeRegistry extends DurableObject<Env> {
   readonly #store: RegistryStore;
   readonly #config: EdgeConfig;
+  readonly #hooks: RegistryHooks;
+  /**
+   * Rooms a queued loss took from its node: finished (webhook) once the shards have ended
+   * their sessions, so a room's receivers see its sessions end before the room does.
+   */
+  readonly #lostRooms = new Map<string, string[]>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = loadConfig(env);
     this.#store = new RegistryStore(ctx.storage.sql);
+    this.#hooks = new RegistryHooks(
+      sinkFor(this.#config.WEBHOOK_URLS, env.WEBHOOK_DISPATCHER, (n) =>
+        this.#store.count('webhooks_failed', 'enqueue_failed', n),
+      ),
+    );
   }
 
   /**
@@ -63,6 +76,9 @@ export class NodeRegistry extends DurableObject<Env> {
       }
       const existing = this.#store.node(hb.nodeId);
       const outcome = applyHeartbeat(existing, hb, now);
+      if (hb.state === 'draining' && existing?.state !== 'draining') {
+        this.#hooks.nodeDraining(hb.nodeId, now);
+      }
       if (outcome.lost) this.#queueLoss(outcome.lost, now);
       if (outcome.record) {
         if (!existing) log('info', 'node_registered', { node: hb.nodeId, url: hb.url });
@@ -73,13 +89,14 @@ export class NodeRegistry extends DurableObject<Env> {
       if (outcome.lost) await this.ctx.storage.setAlarm(now);
       // An alarm set earlier may be early (its node has since beaten): the sweep re-arms.
       else if ((await this.ctx.storage.getAlarm()) === null) await this.#armSweep();
+      await this.#hooks.flush();
       return { heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS };
     });
   }
 
   /** Picks the node for a new session of `room` and counts it there. `now` is for tests. */
   async place(room: string, now: number = Date.now()): Promise<Outcome<PlacedNode>> {
-    return capture(() => {
+    return capture(async () => {
       const privateRoom = isPrivateRoom(room);
       const assigned = privateRoom ? undefined : this.#store.roomNode(room);
       // A reservation older than this has not offered in time: it holds no capacity.
@@ -94,14 +111,21 @@ export class NodeRegistry extends DurableObject<Env> {
       if (!result.ok)
         throw new MediaError(result.code, result.message, {}, PLACEMENT_RETRY_AFTER_S);
       this.#store.addPending(result.node.id, now, reservedSince);
-      if (!privateRoom) this.#store.joinRoom(room, result.node.id);
+      if (!privateRoom && this.#store.joinRoom(room, result.node.id)) {
+        this.#hooks.roomStarted(room, result.node.id, now);
+        await this.#hooks.flush();
+      }
       return { id: result.node.id, region: result.node.region, url: result.node.url };
     });
   }
 
   /** A session left `room` (ended, or its create failed after placement). */
   async release(room: string): Promise<void> {
-    this.#store.leaveRoom(room);
+    const nodeId = this.#store.leaveRoom(room);
+    if (nodeId !== undefined) {
+      this.#hooks.roomFinished(room, nodeId, 'empty', Date.now());
+      await this.#hooks.flush();
+    }
   }
 
   /** The node that holds `room`, if any (for room views). */
@@ -143,7 +167,14 @@ export class NodeRegistry extends DurableObject<Env> {
       const again = unreachable > 0 && loss.attempts + 1 < FAN_OUT_ATTEMPTS;
       this.#store.settleLoss(loss, again);
       retry ||= again;
+      if (!again) {
+        for (const room of this.#lostRooms.get(loss.nodeId) ?? []) {
+          this.#hooks.roomFinished(room, loss.nodeId, loss.reason, Date.now());
+        }
+        this.#lostRooms.delete(loss.nodeId);
+      }
     }
+    await this.#hooks.flush();
     await this.#armSweep(retry ? Date.now() + FAN_OUT_RETRY_MS : undefined);
     return lost.length;
   }
@@ -165,7 +196,11 @@ export class NodeRegistry extends DurableObject<Env> {
 
   /** Forgets a node instance now; the alarm fails its open sessions on the shards. */
   #queueLoss(node: LostNode, now: number): void {
-    this.#store.dropNode(node.nodeId);
+    const rooms = this.#store.dropNode(node.nodeId);
+    if (this.#hooks.enabled) {
+      this.#lostRooms.set(node.nodeId, [...(this.#lostRooms.get(node.nodeId) ?? []), ...rooms]);
+      this.#hooks.nodeLost(node.nodeId, node.reason, now);
+    }
     this.#store.queueLoss(node, now);
     this.#store.count('nodes_lost', node.reason);
     log('warn', 'node_lost', { node: node.nodeId, reason: node.reason });

@@ -173,11 +173,18 @@ export class RegistryStore {
     this.#sql.exec('DELETE FROM pending WHERE node_id = ?', id);
   }
 
-  /** Forgets a node and the rooms it held (they may start over on another node). */
-  dropNode(id: string): void {
-    this.#sql.exec('DELETE FROM rooms WHERE node_id = ?', id);
+  /**
+   * Forgets a node and the rooms it held (they may start over on another node); returns those
+   * rooms.
+   */
+  dropNode(id: string): string[] {
+    const rooms = this.#sql
+      .exec('DELETE FROM rooms WHERE node_id = ? RETURNING room', id)
+      .toArray()
+      .map((r) => String(r.room));
     this.#sql.exec('DELETE FROM pending WHERE node_id = ?', id);
     this.#sql.exec('DELETE FROM nodes WHERE id = ?', id);
+    return rooms;
   }
 
   roomNode(room: string): string | undefined {
@@ -185,21 +192,30 @@ export class RegistryStore {
     return row ? String(row.node_id) : undefined;
   }
 
-  /** Counts one more member of `room` on `nodeId` (a room with a new node starts over). */
-  joinRoom(room: string, nodeId: string): void {
-    this.#sql.exec(
-      `INSERT INTO rooms (room, node_id, members) VALUES (?, ?, 1) ON CONFLICT (room) DO UPDATE SET
+  /**
+   * Counts one more member of `room` on `nodeId` (a room with a new node starts over); true
+   * when the room starts (its first member, or its first on this node).
+   */
+  joinRoom(room: string, nodeId: string): boolean {
+    const row = this.#sql
+      .exec(
+        `INSERT INTO rooms (room, node_id, members) VALUES (?, ?, 1) ON CONFLICT (room) DO UPDATE SET
         members = CASE WHEN node_id = excluded.node_id THEN members + 1 ELSE 1 END,
-        node_id = excluded.node_id`,
-      room,
-      nodeId,
-    );
+        node_id = excluded.node_id RETURNING members`,
+        room,
+        nodeId,
+      )
+      .one();
+    return Number(row.members) === 1;
   }
 
-  /** One member fewer; the assignment ends with the last member. */
-  leaveRoom(room: string): void {
+  /** One member fewer; the assignment ends with the last member: returns its node then. */
+  leaveRoom(room: string): string | undefined {
     this.#sql.exec('UPDATE rooms SET members = members - 1 WHERE room = ?', room);
-    this.#sql.exec('DELETE FROM rooms WHERE room = ? AND members <= 0', room);
+    const ended = this.#sql
+      .exec('DELETE FROM rooms WHERE room = ? AND members <= 0 RETURNING node_id', room)
+      .toArray()[0];
+    return ended ? String(ended.node_id) : undefined;
   }
 
   count(metric: ScalarKey, label = '', by = 1): void {

@@ -27,6 +27,7 @@ import type { RequestBatch } from '../metrics/request-metrics.ts';
 import { callNode } from '../node/node-client.ts';
 import { capture, type Outcome } from '../outcome.ts';
 import { earliest } from '../session/reaper.ts';
+import { sinkFor, type WebhookSink } from '../webhooks/sink.ts';
 import { SqlEventLog } from './event-log.ts';
 import { EventSockets } from './event-sockets.ts';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
@@ -45,6 +46,8 @@ export class SessionShard extends DurableObject<Env> {
   readonly #counters: ShardCounters;
   readonly #sockets: EventSockets;
   readonly #core: ShardCore;
+  /** Webhook events of this shard's operations, queued before each operation answers. */
+  readonly #webhooks: WebhookSink;
   /** Nonces of node event batches this shard applied (node -> edge replay protection). */
   readonly #guard = new ReplayGuard();
   /** The armed alarm (ms), null when none; read from storage once at start. */
@@ -75,6 +78,9 @@ export class SessionShard extends DurableObject<Env> {
       },
     );
     const registry = () => env.NODE_REGISTRY.getByName('global');
+    this.#webhooks = sinkFor(config.WEBHOOK_URLS, env.WEBHOOK_DISPATCHER, (n) =>
+      this.#counters.count('webhooks_failed', 'enqueue_failed', n),
+    );
     this.#core = new ShardCore({
       sessions: this.#sessions,
       events,
@@ -95,6 +101,7 @@ export class SessionShard extends DurableObject<Env> {
           return value;
         }),
       wake: (at) => this.#wake(at),
+      webhooks: this.#webhooks,
     });
   }
 
@@ -241,6 +248,7 @@ export class SessionShard extends DurableObject<Env> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => this.#idempotency.prune(now));
     await this.#core.reap(now);
+    await this.#webhooks.flush();
     const next = earliest(
       this.#sessions.nextDeadline(),
       this.#idempotency.nextExpiry(),
@@ -252,7 +260,13 @@ export class SessionShard extends DurableObject<Env> {
   /** Runs an RPC operation: counts it (in memory) and maps domain errors. */
   #op<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
     this.#counters.count('shard_requests');
-    return capture(fn);
+    if (!this.#webhooks.enabled) return capture(fn);
+    // The operation's webhook events are queued before it answers (on failure too: a refused
+    // offer may still have ended a session).
+    return capture(fn).then(async (outcome) => {
+      await this.#webhooks.flush();
+      return outcome;
+    });
   }
 
   /** Arms the alarm for `at` unless one at or before it is armed already. */

@@ -26,6 +26,8 @@ import { isPrivateRoom } from '../session/ids.ts';
 import { nextDeadline, type ReapTimings, reapAction } from '../session/reaper.ts';
 import { acceptsSignaling, endStateFor, isTerminal, transition } from '../session/state-machine.ts';
 import { applyTrack, type SessionRecord, toView } from '../session/view.ts';
+import { SessionHooks } from '../webhooks/session-hooks.ts';
+import { DISABLED_SINK, type WebhookSink } from '../webhooks/sink.ts';
 import type { EventLog } from './event-log.ts';
 import type { ListFilter, SessionRepo } from './session-repo.ts';
 import type { Counters } from './shard-counters.ts';
@@ -78,6 +80,8 @@ export interface ShardDeps {
   transaction<T>(fn: () => T): T;
   /** The alarm must fire no later than `at` (ms since epoch). */
   wake(at: number): void;
+  /** Webhook events (webhooks/session-hooks.ts); none when absent. */
+  webhooks?: WebhookSink;
 }
 
 /** Sessions the reaper handles per alarm run; the alarm re-arms for the rest. */
@@ -88,6 +92,7 @@ const DEVICE_CAP_RETRY_AFTER_S = 5;
 export class ShardCore {
   readonly #d: ShardDeps;
   readonly #timings: ReapTimings;
+  readonly #hooks: SessionHooks;
   /**
    * Open sessions per device, counted in SQL on a device's first create since the object
    * started and kept up to date by create and end, so the cap costs no query per create.
@@ -96,6 +101,7 @@ export class ShardCore {
 
   constructor(deps: ShardDeps) {
     this.#d = deps;
+    this.#hooks = new SessionHooks(deps.webhooks ?? DISABLED_SINK);
     this.#timings = {
       idleTimeoutMs: deps.config.SESSION_IDLE_TIMEOUT_MS,
       retentionMs: deps.config.SESSION_RETENTION_MS,
@@ -145,6 +151,7 @@ export class ShardCore {
     this.#d.transaction(() => this.#d.sessions.insert(record, deadline));
     this.#openByDevice.set(input.deviceId, open + 1);
     this.#d.wake(deadline);
+    this.#hooks.created(record, now);
     return toView(record);
   }
 
@@ -270,6 +277,7 @@ export class ShardCore {
     const kind = endStateFor(reason) === 'closed' ? 'close' : 'fail';
     const t = transition(r.state, { kind, reason });
     if (!t.ok) return;
+    const joined = r.state === 'connected';
     r.state = t.state;
     r.reason = reason;
     r.updatedAt = now;
@@ -286,6 +294,9 @@ export class ShardCore {
       now,
     );
     log('info', 'session_ended', { session: r.id, state: t.state, reason, node: r.nodeId });
+    this.#hooks.ended(r, reason, joined, now);
+    // Queued before the registry may finish the room, so receivers see the room's order.
+    if (this.#hooks.enabled) await this.#hooks.flush();
     if (opts.release && !isPrivateRoom(r.room)) {
       await this.#d.releaseRoom(r.room).catch((err: unknown) => {
         log('warn', 'room_release_failed', { room: r.room, error: String(err) });
@@ -336,6 +347,7 @@ export class ShardCore {
           if (!t.ok) return false;
           r.state = t.state;
           r.updatedAt = now;
+          if (t.changed) this.#hooks.connected(r, now);
         }
         break;
       }
@@ -346,6 +358,7 @@ export class ShardCore {
         if (body.publisherSessionId === r.id && body.action !== 'unsupported_codec') {
           r.tracks = applyTrack(r.tracks, body.action, { trackId: body.trackId, kind: body.kind });
           r.updatedAt = now;
+          this.#hooks.track(r, body.action, { trackId: body.trackId, kind: body.kind }, now);
         }
         break;
       case 'candidate':
