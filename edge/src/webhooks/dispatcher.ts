@@ -114,9 +114,10 @@ export class WebhookDispatcher extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const key = (this.#key ??= importSigningKey(
+    this.#key ??= importSigningKey(
       secretKeyBytes(this.#config.WEBHOOK_SECRET ?? '') ?? new Uint8Array(32),
-    ));
+    );
+    const key = this.#key;
     const next = await pump({
       outbox: this.#outbox,
       policy: this.#policy,
