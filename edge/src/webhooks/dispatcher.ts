@@ -113,11 +113,18 @@ export class WebhookDispatcher extends DurableObject<Env> {
     return samples;
   }
 
+  /** The HMAC key of WEBHOOK_SECRET, imported once (config.ts requires it with URLs). */
+  #signingKey(): Promise<CryptoKey> {
+    if (!this.#key) {
+      const bytes = secretKeyBytes(this.#config.WEBHOOK_SECRET ?? '');
+      if (!bytes) throw new Error('WEBHOOK_SECRET is not set: webhooks cannot be signed');
+      this.#key = importSigningKey(bytes);
+    }
+    return this.#key;
+  }
+
   override async alarm(): Promise<void> {
-    this.#key ??= importSigningKey(
-      secretKeyBytes(this.#config.WEBHOOK_SECRET ?? '') ?? new Uint8Array(32),
-    );
-    const key = this.#key;
+    const key = this.#signingKey();
     const next = await pump({
       outbox: this.#outbox,
       policy: this.#policy,

@@ -1,8 +1,8 @@
 /**
  * Which webhook events a session's changes raise (the shard calls these where it decides the
  * change): created; connected (with participant.joined: the participant is in the room's media
- * now); ended (participant.left first when it had joined); a track its own media added or
- * removed. With webhooks off every method returns at once.
+ * now); ended (its tracks unpublished, then participant.left when it had joined); a track its
+ * own media added or removed. With webhooks off every method returns at once.
  */
 import type { EndReason, TrackInfo } from '../../../shared/api.ts';
 import type { SessionRecord } from '../session/view.ts';
@@ -46,10 +46,15 @@ export class SessionHooks {
     this.#sink.emit(webhookEvent('participant.joined', key, who, now));
   }
 
-  /** `r` already ended (`state` closed or failed); `joined`: it had been connected. */
+  /**
+   * `r` already ended (`state` closed or failed); `joined`: it had been connected. Tracks it
+   * still had are unpublished first: the node's own report of them, if any, comes after the
+   * end and is ignored for an ended session.
+   */
   ended(r: SessionRecord, reason: EndReason, joined: boolean, now: number): void {
     if (!this.#sink.enabled) return;
     const key = roomKey(r.room);
+    for (const t of r.tracks) this.track(r, 'removed', t, now);
     if (joined) {
       const who = { room: r.room, sessionId: r.id, deviceId: r.deviceId, reason };
       this.#sink.emit(webhookEvent('participant.left', key, who, now));

@@ -118,10 +118,12 @@ describe('ShardCore webhook events', () => {
       'session.connected',
       'participant.joined',
       'track.published',
+      // Still published when the session ended: unpublished with it.
+      'track.unpublished',
       'participant.left',
       'session.ended',
     ]);
-    expect(flushedBeforeEnd).toBe(6);
+    expect(flushedBeforeEnd).toBe(7);
     expect(emitted.every((e) => e.key === 'room:lobby')).toBe(true);
     expect(emitted.at(-1)?.data).toMatchObject({
       sessionId: 's1',
