@@ -20,6 +20,9 @@ import { pump } from './pump.ts';
 import { secretKeyBytes } from './settings.ts';
 import { importSigningKey } from './signing.ts';
 
+/** How long after an enqueue the alarm fires if the immediate delivery run did not finish. */
+const BACKSTOP_MS = 5_000;
+
 export class WebhookDispatcher extends DurableObject<Env> {
   readonly #outbox: Outbox;
   readonly #config: EdgeConfig;
@@ -29,6 +32,9 @@ export class WebhookDispatcher extends DurableObject<Env> {
   /** Queued deliveries, kept in memory so enqueue checks the bound without a query. */
   #depth: number;
   #key: Promise<CryptoKey> | undefined;
+  /** The delivery run in progress, and whether another must follow it (new rows meanwhile). */
+  #running: Promise<void> | undefined;
+  #again = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -77,8 +83,14 @@ export class WebhookDispatcher extends DurableObject<Env> {
     });
     if (dropped > 0) log('warn', 'webhook_queue_full', { dropped, depth: this.#depth });
     if (queued > 0) {
+      // Delivered at once by a run started here; the alarm is the safety net should this
+      // instance go away first (it is re-armed by the run for the next retry).
+      const backstop = now + BACKSTOP_MS;
       const armed = await this.ctx.storage.getAlarm();
-      if (armed === null || armed > now) await this.ctx.storage.setAlarm(now);
+      if (armed === null || armed > backstop) await this.ctx.storage.setAlarm(backstop);
+      this.#run().catch((err: unknown) => {
+        log('error', 'webhook_run_failed', { error: String(err) });
+      });
     }
     return { queued, dropped };
   }
@@ -124,6 +136,29 @@ export class WebhookDispatcher extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    await this.#run();
+  }
+
+  /** Runs deliveries; a call during a run makes that run go once more instead of overlapping. */
+  #run(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#deliverDue();
+        } while (this.#again);
+      } finally {
+        this.#running = undefined;
+      }
+    })();
+    return this.#running;
+  }
+
+  async #deliverDue(): Promise<void> {
     const key = this.#signingKey();
     const next = await pump({
       outbox: this.#outbox,

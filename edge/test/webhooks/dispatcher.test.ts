@@ -104,7 +104,8 @@ describe('webhook delivery', () => {
     const room = uid('room');
     await script('/a', room, [500, 503, 500]);
     const events = roomEvents(room, 4);
-    await dispatcherOf(room).enqueue(events);
+    const stub = dispatcherOf(room);
+    await stub.enqueue(events);
     const ids = events.map((e) => e.id);
     await expect
       .poll(
