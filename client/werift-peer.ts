@@ -15,6 +15,8 @@ interface Subscription {
 export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTrack> {
   const owned: Subscription[] = [];
   let closed = false;
+  /** The last offer restarted ICE: its answer must start the restarted agent. */
+  let restarting = false;
   const keep = (subscription: Subscription): Unsubscribe => {
     owned.push(subscription);
     return () => subscription.unSubscribe();
@@ -28,8 +30,9 @@ export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTr
     get connectionState() {
       return pc.connectionState;
     },
-    async createOffer() {
-      return toInit(await pc.createOffer());
+    async createOffer(options) {
+      restarting = options?.iceRestart === true;
+      return toInit(await pc.createOffer(options?.iceRestart ? { iceRestart: true } : {}));
     },
     async createAnswer() {
       return toInit(await pc.createAnswer());
@@ -41,6 +44,8 @@ export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTr
     },
     async setRemoteDescription(description) {
       await pc.setRemoteDescription(description);
+      if (description.type === 'answer' && restarting) startRestartedIce(pc);
+      restarting = false;
     },
     async addIceCandidate(candidate) {
       await pc.addIceCandidate(
@@ -100,4 +105,20 @@ export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTr
       pc.close().catch(() => {});
     },
   };
+}
+
+/**
+ * ICE restart on werift 0.25.2: the answer to a restart offer gives the restarted agent new
+ * remote credentials, but `RTCPeerConnection.connect()` skips every transport whose DTLS is
+ * still connected, so the agent never sends a check. DTLS and SRTP survive a restart (RFC 8445
+ * 9): start only ICE again (the media node does the same, `rtc/werift-patches.ts`).
+ */
+function startRestartedIce(pc: RTCPeerConnection): void {
+  for (const dtls of pc.dtlsTransports) {
+    const ice = dtls.iceTransport;
+    // A restarted agent has no nominated pair (its state says `completed` once it gathered).
+    if (dtls.state !== 'connected' || ice.connection.nominated) continue;
+    // A failed restart shows as the connection state; the session acts on that.
+    ice.start().catch(() => {});
+  }
 }

@@ -114,6 +114,7 @@ export class SessionRegistry implements SessionHost {
       onTrack: (s, track) => this.#rooms.get(s.room)?.publish(s, track),
       onData: (s, data) => this.#rooms.get(s.room)?.relay(s, data),
       onClosed: (s, reason) => this.#onClosed(s, reason),
+      onIceRestart: (_s, result) => metrics.iceRestarts.inc({ result }),
     };
   }
 

@@ -22,11 +22,17 @@ import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import {
+  type IceCredentials,
+  iceCredentialsOf,
+  PAST_UFRAGS_KEPT,
+  reofferKind,
+} from './sdp/ice-credentials.ts';
 import type { AcceptedCodec, PreparedOffer } from './sdp/remote-offer.ts';
 import { canReceive, preferenceFor } from './sdp/subscription-codec.ts';
 import { toWireSdp } from './sdp/wire-sdp.ts';
 import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
-import { patchNackHandler, patchSenderBwe } from './werift-patches.ts';
+import { patchNackHandler, patchSenderBwe, startRestartedIce } from './werift-patches.ts';
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
 const GATHER_TIMEOUT_MS = 3_000;
@@ -37,11 +43,15 @@ const ANSWER_TIMEOUT_MS = 10_000;
 /** Reasons that end a session normally; every other reason means `failed`. */
 const NORMAL_ENDS: ReadonlySet<EndReason> = new Set(['closed_by_client', 'closed_by_admin']);
 
+/** What happened to an ICE restart (the `result` label of `media_ice_restarts_total`). */
+export type IceRestartResult = 'accepted' | 'completed' | 'refused';
+
 export interface SessionHooks {
   onConnected(session: Session): void;
   onTrack(session: Session, track: PublishedTrack): void;
   onData(session: Session, data: string | Buffer): void;
   onClosed(session: Session, reason: EndReason): void;
+  onIceRestart(session: Session, result: IceRestartResult): void;
 }
 
 export interface SessionOptions {
@@ -100,6 +110,9 @@ export class Session {
   #closed = false;
   /** Codecs the client offered (its last offer): what subscriptions may send it. */
   #receivable: readonly AcceptedCodec[] = [];
+  /** The client's ICE credentials (its last offer) and its earlier ufrags (one per restart). */
+  #remoteIce: IceCredentials | undefined;
+  readonly #pastUfrags: string[] = [];
 
   constructor(o: SessionOptions) {
     this.#o = o;
@@ -132,13 +145,25 @@ export class Session {
     return this.#closed;
   }
 
-  /** Applies a client offer (first or renegotiation) and returns the answer with our candidate. */
+  /**
+   * Applies a client offer (first or renegotiation) and returns the answer with our candidate.
+   * A re-offer with new ICE credentials restarts ICE on the same session (the client changed
+   * networks): room, published tracks and subscriptions stay; DTLS and SRTP go on once a new
+   * pair is nominated.
+   */
   acceptOffer(offer: PreparedOffer): Promise<string> {
     return this.#serial.run(async () => {
       this.#assertOpen();
+      const ice = iceCredentialsOf(offer.sdp);
+      const restart = this.#isRestart(ice);
       await this.#negotiator.yieldToRemoteOffer();
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       this.#receivable = offer.accepted;
+      if (restart && this.#remoteIce) {
+        this.#pastUfrags.push(this.#remoteIce.ufrag);
+        if (this.#pastUfrags.length > PAST_UFRAGS_KEPT) this.#pastUfrags.shift();
+      }
+      this.#remoteIce = ice;
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       if (this.state === 'new') this.state = 'negotiating';
       await this.#gathered();
@@ -146,11 +171,44 @@ export class Session {
       this.#guardSockets();
       this.#watchDtls();
       this.#assertOpen();
+      if (restart) this.#restartIce();
       const answer = this.#pc.localDescription?.sdp;
       if (!answer) throw new Error('no local description after createAnswer');
       this.#negotiator.kick();
       return toWireSdp(answer, 'answer');
     });
+  }
+
+  /** True when `ice` restarts ICE; throws (and counts) a re-offer with bad credentials. */
+  #isRestart(ice: IceCredentials): boolean {
+    if (!this.#remoteIce) return false;
+    try {
+      return reofferKind(this.#remoteIce, this.#pastUfrags, ice) === 'restart';
+    } catch (error) {
+      this.#o.hooks.onIceRestart(this, 'refused');
+      throw error;
+    }
+  }
+
+  /**
+   * werift restarted the ICE agent on the new remote credentials; start it (werift-patches.ts)
+   * and, once a new pair is nominated, let the UDP guards forget the old credentials and path.
+   */
+  #restartIce(): void {
+    this.#o.hooks.onIceRestart(this, 'accepted');
+    for (const started of startRestartedIce(this.#pc.dtlsTransports)) {
+      started.then(
+        () => {
+          if (this.#closed) return;
+          for (const guard of this.#guards.values()) guard.restartCompleted();
+          this.#o.hooks.onIceRestart(this, 'completed');
+        },
+        (error: unknown) => {
+          // A restart that never completes is ended by the ICE grace (no peer heard).
+          if (!this.#closed) this.#o.report(error, 'ice_restart');
+        },
+      );
+    }
   }
 
   /** Applies the client's answer to a server-initiated offer. */
