@@ -37,6 +37,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps an ICE-disconnected session for ICE_GRACE_MS (15 s), bounded, and names the old PEER_TIMEOUT_MS', () => {
+    expect(loadConfig(SECRET).iceGraceMs).toBe(15_000);
+    expect(loadConfig({ ...SECRET, ICE_GRACE_MS: '4000' }).iceGraceMs).toBe(4_000);
+    expect(() => loadConfig({ ...SECRET, ICE_GRACE_MS: '999' })).toThrow(
+      'ICE_GRACE_MS must be an integer number of milliseconds between 1000 and 600000, got "999"',
+    );
+    expect(() => loadConfig({ ...SECRET, PEER_TIMEOUT_MS: '10000' })).toThrow(
+      'PEER_TIMEOUT_MS was renamed ICE_GRACE_MS (milliseconds, default 15000)',
+    );
+  });
+
   it('derives its own key from the master secret exactly as the edge does', async () => {
     const c = loadConfig({ ...SECRET, NODE_ID: 'media-1' });
     expect(c.nodeKey).toBe(await deriveNodeKey(SECRET.NODE_SHARED_SECRET, 'media-1'));

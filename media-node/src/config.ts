@@ -55,11 +55,14 @@ export interface Config {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   /**
-   * A connected session whose peer sent nothing (no ICE consent check, no media) for this long
-   * is gone (tab closed, network lost) and fails, in ms. Live browsers send consent checks every
-   * ~5 s (RFC 7675).
+   * ICE grace, in ms: a connected session whose peer sent nothing (no ICE consent check, no
+   * media) is ICE-`disconnected`; it is kept this long from the peer's last datagram, so that an
+   * ICE restart (the client changed networks) finds its session, and then fails with
+   * `ice_failed` (tab closed, network gone). Live browsers send consent checks every ~5 s
+   * (RFC 7675); the SDK restarts after 2 s of `disconnected` and gives up after 10 s more, so the
+   * default (15 s) outlasts its whole restart window.
    */
-  peerTimeoutMs: number;
+  iceGraceMs: number;
   maxBodyBytes: number;
   drainTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -207,7 +210,9 @@ const envSchema = z.object({
   MAX_ICE_CANDIDATES: int('MAX_ICE_CANDIDATES', 'candidates', 1, 1_000, MAX_ICE_CANDIDATES),
   CONNECT_TIMEOUT_MS: int('CONNECT_TIMEOUT_MS', 'milliseconds', 100, 600_000, 15_000),
   IDLE_TIMEOUT_MS: int('IDLE_TIMEOUT_MS', 'milliseconds', 100, 86_400_000, 60_000),
-  PEER_TIMEOUT_MS: int('PEER_TIMEOUT_MS', 'milliseconds', 1_000, 600_000, 10_000),
+  ICE_GRACE_MS: int('ICE_GRACE_MS', 'milliseconds', 1_000, 600_000, 15_000),
+  /** Renamed ICE_GRACE_MS: refused, so an old setting is not silently ignored. */
+  PEER_TIMEOUT_MS: z.string().optional(),
   MAX_BODY_BYTES: int('MAX_BODY_BYTES', 'bytes', 1_024, 16 * 1024 * 1024, MAX_BODY_BYTES),
   DRAIN_TIMEOUT_MS: int('DRAIN_TIMEOUT_MS', 'milliseconds', 0, 3_600_000, DRAIN_TIMEOUT_MS),
   HEARTBEAT_INTERVAL_MS: int(
@@ -336,6 +341,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       `ICE_TCP_PORT needs WORKERS=0 (sessions on the main thread), got WORKERS=${e.WORKERS}`,
     );
   }
+  if (e.PEER_TIMEOUT_MS !== undefined) {
+    problems.push('PEER_TIMEOUT_MS was renamed ICE_GRACE_MS (milliseconds, default 15000)');
+  }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const insecure = local ? undefined : insecureKey(master, nodeKey as string, nodeId);
   const reachableHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
@@ -360,7 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxIceCandidates: e.MAX_ICE_CANDIDATES,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
     idleTimeoutMs: e.IDLE_TIMEOUT_MS,
-    peerTimeoutMs: e.PEER_TIMEOUT_MS,
+    iceGraceMs: e.ICE_GRACE_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,

@@ -51,7 +51,7 @@ export type RegistryConfig = Pick<
   | 'maxIceCandidates'
   | 'connectTimeoutMs'
   | 'idleTimeoutMs'
-  | 'peerTimeoutMs'
+  | 'iceGraceMs'
   | 'forwarder'
   | 'fastSend'
   | 'overloadLagMs'
@@ -269,9 +269,9 @@ export class SessionRegistry implements SessionHost {
 
   /** Starts the idle and gone-peer reaper (connect timeouts are per session). */
   start(): void {
-    const { idleTimeoutMs, peerTimeoutMs } = this.#o.config;
-    // Fine enough that a gone peer is noticed within ~5 % of PEER_TIMEOUT_MS.
-    const every = Math.max(50, Math.min(1_000, idleTimeoutMs / 4, peerTimeoutMs / 20));
+    const { idleTimeoutMs, iceGraceMs } = this.#o.config;
+    // Fine enough that a gone peer is noticed within ~5 % of ICE_GRACE_MS.
+    const every = Math.max(50, Math.min(1_000, idleTimeoutMs / 4, iceGraceMs / 20));
     this.#reaper = setInterval(() => this.#reapIdle(), every);
   }
 
@@ -329,7 +329,8 @@ export class SessionRegistry implements SessionHost {
 
   /**
    * RFC 7675 turned around: an ICE-lite node receives the peer's consent checks. Nothing from
-   * the peer (no check, no media) for `peerTimeoutMs`: the peer is gone (a closed tab looks like
+   * the peer (no check, no media) for `iceGraceMs` (ICE `disconnected` that long, with no ICE
+   * restart bringing it back): the peer is gone (a closed tab looks like
    * this); the session fails so the room and the edge learn it in seconds, not at the idle
    * timeout.
    */
@@ -343,7 +344,7 @@ export class SessionRegistry implements SessionHost {
       return false;
     }
     const silentMs = now - mark.at;
-    if (silentMs < this.#o.config.peerTimeoutMs) return false;
+    if (silentMs < this.#o.config.iceGraceMs) return false;
     this.#o.log?.warn({ sessionId: session.id, room: session.room, silentMs }, 'peer_gone');
     session.close('ice_failed');
     return true;
