@@ -281,7 +281,7 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
       ...DEFAULT_ICE_RECOVERY,
       ...this.#options.iceRecovery,
       now: this.#now,
-      restart: () => this.#restartIce(sessionId),
+      restart: () => this.restartIce(),
       onRestart: (info) => this.emit('iceRestart', info),
       onRecovered: (info) => this.emit('iceRestarted', info),
       onRestartError: (error) => {
@@ -296,11 +296,16 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
     });
   }
 
-  /** One ICE restart: an offer with new ICE credentials on the same session, in turn. */
-  #restartIce(sessionId: string): Promise<void> {
+  /**
+   * Restarts ICE on this session now (new ICE credentials, same session; the SDK does it by
+   * itself when the connection breaks, an app may call it when it learns the network changed).
+   * Resolves once the answer is applied; ICE then reconnects (`peerState`).
+   */
+  restartIce(): Promise<void> {
     const run = this.#negotiation.then(async () => {
       const peer = this.#peer;
-      if (!peer || this.#endReason) return;
+      const sessionId = this.#info?.sessionId;
+      if (!peer || !sessionId || this.#endReason) return;
       const offer = await peer.setLocalDescription(await peer.createOffer({ iceRestart: true }));
       const answer = await this.#options.api.sendOffer(sessionId, offer.sdp);
       if (this.#endReason) return;
