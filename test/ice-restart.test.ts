@@ -80,6 +80,10 @@ describe('a client that changes networks mid-call', () => {
     const before = await metrics(node.url);
     const datagramsBefore = sampleValue(before, 'media_fast_send_datagrams_total');
     expect(sampleValue(before, 'media_forwarder_subscribers', { path: 'fast' })).toBe(4);
+    // The room runs on a worker thread: the restart crosses the thread boundary.
+    expect(sampleValue(before, 'media_workers')).toBeGreaterThanOrEqual(1);
+    const workerSessions = (before.get('media_worker_sessions')?.samples ?? []).map((x) => x.value);
+    expect(workerSessions).toContain(2);
 
     const tookMs: number[] = [];
     for (const address of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
