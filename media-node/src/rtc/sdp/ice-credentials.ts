@@ -19,26 +19,21 @@ const refuse = (message: string): MediaError =>
   new MediaError('invalid_request', message, { field: 'sdp' });
 
 /**
- * The one ufrag/password pair of `sdp` (max-bundle: every section carries the same; session-level
- * lines count for sections without their own). Throws `400 invalid_request` otherwise.
+ * The ICE credentials of `sdp`: those of its first media section in use (session-level lines
+ * count for a section without its own). With max-bundle that section's transport is the one
+ * werift keeps; a client that gives every section its own credentials (no bundle) is not
+ * refused for it. Throws `400 invalid_request` when that section has none.
  */
 export function iceCredentialsOf(sdp: string): IceCredentials {
   const [session = '', ...sections] = sdp.split(/\r?\n(?=m=)/);
   const sessionUfrag = /^a=ice-ufrag:(\S+)/m.exec(session)?.[1];
   const sessionPwd = /^a=ice-pwd:(\S+)/m.exec(session)?.[1];
-  let found: IceCredentials | undefined;
-  for (const section of sections) {
-    if (/^m=\S+ 0 /.test(section)) continue; // a rejected section carries no transport
-    const ufrag = /^a=ice-ufrag:(\S+)/m.exec(section)?.[1] ?? sessionUfrag;
-    const pwd = /^a=ice-pwd:(\S+)/m.exec(section)?.[1] ?? sessionPwd;
-    if (!ufrag || !pwd) throw refuse('every media section needs ice-ufrag and ice-pwd');
-    if (found && (found.ufrag !== ufrag || found.pwd !== pwd)) {
-      throw refuse('media sections carry different ICE credentials (one bundled transport)');
-    }
-    found = { ufrag, pwd };
-  }
-  if (!found) throw refuse('offer has no media section with ICE credentials');
-  return found;
+  const section = sections.find((s) => !/^m=\S+ 0 /.test(s)); // port 0: rejected, no transport
+  if (section === undefined) throw refuse('offer has no media section in use');
+  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(section)?.[1] ?? sessionUfrag;
+  const pwd = /^a=ice-pwd:(\S+)/m.exec(section)?.[1] ?? sessionPwd;
+  if (!ufrag || !pwd) throw refuse('the first media section needs ice-ufrag and ice-pwd');
+  return { ufrag, pwd };
 }
 
 /**
