@@ -100,7 +100,7 @@ function decodes(r: PeerReport, rgb: string, audio: Audio, message?: string): bo
 type Audio = 'energy' | { hz: number };
 
 describe('Firefox ESR', () => {
-  it('echo VP8: decodes its own colour, its fake microphone's audio and its data message, on loopback', async () => {
+  it('echo VP8: decodes its own colour, the fake microphone audio and its data message, on loopback', async () => {
     const rgb = 'd04010';
     const peer = await joinFirefox({
       device: 'firefox-echo',
@@ -177,7 +177,7 @@ describe('Firefox ESR', () => {
       } finally {
         await b.close();
       }
-      await api_delete('firefox-a', room, a.sessionId);
+      await deleteAs('firefox-a', room, a.sessionId);
     } finally {
       await a.close();
     }
@@ -200,6 +200,6 @@ describe('Firefox ESR', () => {
   }, 30_000);
 });
 
-async function api_delete(device: string, room: string, sessionId: string): Promise<void> {
+async function deleteAs(device: string, room: string, sessionId: string): Promise<void> {
   await (await stack.api(device, { room })).deleteSession(sessionId);
 }
