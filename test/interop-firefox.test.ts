@@ -166,6 +166,7 @@ describe('Firefox ESR', () => {
         const node = stack.nodes.find((n) => n.id === nodeId);
         const metrics = parseMetrics(await (await fetch(`${node?.url}/metrics`)).text());
         expect(sampleValue(metrics, 'media_forwarder_subscribers', { path: 'fast' })).toBe(4);
+        expect(sampleValue(metrics, 'media_forwarder_subscribers', { path: 'stock' })).toBe(0);
         expect(sampleValue(metrics, 'media_forwarder_fallbacks_total')).toBe(0);
         await recordInterop({
           stack: stackName(),

@@ -2,8 +2,9 @@
  * Debian's Firefox ESR for the interop tests, driven headless over WebDriver BiDi by
  * puppeteer-core (never a downloaded browser), in a temporary profile removed on close. The
  * prefs give fake media without prompts, loopback ICE candidates, and keep Firefox from
- * contacting anything outside this machine (verified with strace: no connect() and no DNS
- * query left it; without them it resolved firefox.settings.services.mozilla.com).
+ * contacting anything outside this machine (verified with strace: without them it sent DNS
+ * queries for firefox.settings.services.mozilla.com; with them every connect() and send went to
+ * 127.0.0.1, except ICE's default-route lookup, a UDP connect() to 8.8.8.8 that sends nothing).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
