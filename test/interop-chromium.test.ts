@@ -13,7 +13,7 @@ import { recordInterop } from './support/interop-matrix.ts';
 import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 
-const PEER_SCRIPT = new URL('./interop/chromium-peer.js', import.meta.url).pathname;
+const PEER_SCRIPT = new URL('./interop/browser-peer.js', import.meta.url).pathname;
 
 interface Report {
   framesDecoded: number;
