@@ -14,6 +14,7 @@ import type { SessionMode } from '../../../shared/internal.ts';
 import { MAX_CANDIDATES_PER_REQUEST } from '../../../shared/limits.ts';
 import { assertWebRtcSdp } from '../../../shared/sdp-check.ts';
 import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
+import { roomForNewSession } from '../auth/access.ts';
 import { unwrap } from '../outcome.ts';
 import { ifMatches, sessionEtag } from '../whip/etag.ts';
 import { iceServerLinks } from '../whip/link-header.ts';
@@ -107,6 +108,9 @@ export function resourcePath(protocol: IngestProtocol, sessionId: string): strin
 async function open(c: AppContext, protocol: IngestProtocol, mode: SessionMode) {
   const caller = c.get('caller');
   const { room } = parseValue(endpointParams, c.req.param());
+  // 403 for a room the token does not allow before anything about the body (createSession
+  // checks again).
+  roomForNewSession(caller, room);
   requireContentType(c, SDP);
   const sdp = await bodyText(c);
   assertOffer(sdp);
