@@ -53,7 +53,7 @@ export function parseSdpFrag(text: string): SdpFrag {
       frag.candidates.push({
         candidate: line.slice('a='.length),
         sdpMid: mid ?? null,
-        sdpMLineIndex: mLineIndex >= 0 ? mLineIndex : 0,
+        sdpMLineIndex: Math.max(mLineIndex, 0),
         usernameFragment: sectionUfrag ?? frag.ufrag ?? null,
       });
     } else if (line === 'a=end-of-candidates') {
