@@ -10,7 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventStream } from '../client/event-stream.ts';
 import type { ListSessionsResponse, RoomView } from '../shared/api.ts';
+import type { SessionEvent } from '../shared/events.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { Vp8Counter } from './support/vp8-frames.ts';
 import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
@@ -78,6 +80,19 @@ async function publish(device: string): Promise<{ client: WhipClient; sessionId:
   return { client, sessionId };
 }
 
+/** Every event of a session so far, read from its events socket. */
+async function sessionEvents(sessionId: string, device: string): Promise<SessionEvent[]> {
+  const api = await stack.api(device, { room: ROOM });
+  const stream = new EventStream({ url: (since) => api.eventsUrl(sessionId, since) });
+  const events: SessionEvent[] = [];
+  stream.on('event', (event) => events.push(event));
+  stream.connect();
+  // The socket replays the stored events at once; a moment covers the loopback round trip.
+  await new Promise((r) => setTimeout(r, 1_000));
+  stream.close();
+  return events;
+}
+
 async function view(path: string, device: string): Promise<WhepViewer> {
   const token = await stack.token({ device, room: ROOM });
   const viewer = await startWhepViewer(`${stack.edgeUrl}/api/media/whep/${path}`, token);
@@ -140,6 +155,14 @@ describe('WHIP publish and WHEP view through npm start’s stack', () => {
     const room = await get<RoomView>(`/api/media/rooms/${ROOM}`, admin);
     const tracks = room.participants.find((p) => p.sessionId === publisherId)?.tracks ?? [];
     expect(tracks.map((t) => t.kind).sort()).toEqual(['audio', 'video']);
+    // Publish-only: the SDK participant's tracks were announced to the WHIP session, but never
+    // offered to it (a WHIP client takes no offers; one would stall in its event log).
+    const events = await sessionEvents(publisherId, 'whip-encoder');
+    const fromSdk = events.filter(
+      (e) => e.type === 'track' && e.action === 'added' && e.publisherSessionId === sdk.sessionId(),
+    );
+    expect(fromSdk.map((e) => e.type === 'track' && e.kind).sort()).toEqual(['audio', 'video']);
+    expect(events.filter((e) => e.type === 'offer')).toEqual([]);
 
     const viewer = await view(ROOM, 'whep-viewer');
     expect(viewer.link).toMatch(
