@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventStream } from '../client/event-stream.ts';
 import type { ListSessionsResponse, RoomView } from '../shared/api.ts';
 import type { SessionEvent } from '../shared/events.ts';
+import { launchChromium } from './support/chromium.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 import { Vp8Counter } from './support/vp8-frames.ts';
 import { joinWerift, type WeriftParticipant } from './support/werift-participant.ts';
@@ -20,6 +21,7 @@ import { startWhepViewer, type WhepViewer } from './support/whep-viewer.ts';
 import { buildWhipShim, startWhipClient, type WhipClient } from './support/whip-client.ts';
 
 const ROOM = 'whip-room';
+const VIEWER_SCRIPT = new URL('./interop/whep-viewer.js', import.meta.url).pathname;
 const WIDTH = 320;
 const HEIGHT = 240;
 /** 100 s at 30 fps: within the test, key frames come only when a subscriber asks (PLI). */
@@ -98,6 +100,18 @@ async function view(path: string, device: string): Promise<WhepViewer> {
   const viewer = await startWhepViewer(`${stack.edgeUrl}/api/media/whep/${path}`, token);
   viewers.push(viewer);
   return viewer;
+}
+
+interface ChromiumReport {
+  status: number;
+  location: string | null;
+  etag: string | null;
+  link: string | null;
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  audioSamples: number;
+  deleteStatus: number;
 }
 
 describe('WHIP publish and WHEP view through npm start’s stack', () => {
@@ -190,6 +204,38 @@ describe('WHIP publish and WHEP view through npm start’s stack', () => {
     );
     expect(keyAt - connectedAt).toBeLessThan(1_000);
     expect(viewer.video.firstKeyframe).toMatchObject({ width: WIDTH, height: HEIGHT });
+  });
+
+  it('Chromium, a WHEP viewer on another origin (CORS), decodes the video and audio', async () => {
+    expect(publisherId).not.toBe('');
+    const browser = await launchChromium({
+      fakeMedia: false,
+      extraArgs: ['--autoplay-policy=no-user-gesture-required'],
+    });
+    try {
+      const page = await browser.newPage();
+      // localhost is another origin than 127.0.0.1: every call below goes through CORS.
+      await page.goto(stack.edgeUrl.replace('127.0.0.1', 'localhost') + '/healthz');
+      const token = await stack.token({ device: 'chromium-viewer', room: ROOM });
+      await page.addScriptTag({ path: VIEWER_SCRIPT });
+      const report = (await page.evaluate(
+        (o) =>
+          (
+            globalThis as unknown as { whepViewer: { view(o: object): Promise<unknown> } }
+          ).whepViewer.view(o),
+        { url: `${stack.edgeUrl}/api/media/whep/${ROOM}`, token, seconds: 4 },
+      )) as ChromiumReport;
+      expect(report.status).toBe(201);
+      expect(report.location).toMatch(/^\/api\/media\/whep\/sessions\/[0-9a-f]+$/);
+      expect(report.etag).toMatch(/^"[0-9a-f]+"$/);
+      expect(report.link).toMatch(/rel="ice-server"/);
+      expect(report.framesDecoded, JSON.stringify(report)).toBeGreaterThan(20);
+      expect([report.frameWidth, report.frameHeight]).toEqual([WIDTH, HEIGHT]);
+      expect(report.audioSamples).toBeGreaterThan(0);
+      expect(report.deleteStatus).toBe(200);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('bad inputs get clean JSON errors and leave no session behind', async () => {
