@@ -138,14 +138,15 @@ describe('WHIP publish and WHEP view through npm start’s stack', () => {
     whip = published.client;
     publisherId = published.sessionId;
     const offeredAt = whip.seen('Sending SDP offer') ?? 0;
-    await whip.until('PeerConnection connected');
+    const connectedAt = await whip.until('PeerConnection connected');
     const fromWhip = () => frames.get(publisherId);
     await sdk.until('10 frames from the WHIP publisher', () => (fromWhip()?.frames ?? 0) >= 10);
     const key = fromWhip()?.firstKeyframe;
     expect(key).toMatchObject({ width: WIDTH, height: HEIGHT });
     const publishToFrameMs = (key?.at ?? 0) - offeredAt;
     console.log(
-      `WHIP offer -> first key frame at an SDK viewer: ${publishToFrameMs.toFixed(0)} ms`,
+      `WHIP offer -> first key frame at an SDK viewer: ${publishToFrameMs.toFixed(0)} ms ` +
+        `(offer -> whip-client connected ${(connectedAt - offeredAt).toFixed(0)} ms)`,
     );
     // Audio arrives too, and the SDK saw an ordinary participant join with its tracks.
     await sdk.until('WHIP audio', () => (sdk.received.get(publisherId)?.audioPackets ?? 0) > 20);
