@@ -26,12 +26,31 @@ import { nodeEventSchema } from './events.ts';
 
 export const INTERNAL_BASE = '/internal/v1';
 
+/**
+ * What a session does in its room. Absent: an ordinary participant (publishes, and is offered
+ * every other track by renegotiation). `publish` (WHIP): publishes only; it is never offered
+ * anything, since a WHIP client takes no offers. `view` (WHEP): receives only, on the m-lines of
+ * its one offer, which the node fills with the room's (or one participant's) current tracks.
+ */
+export const sessionModeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('publish') }).strict(),
+  z
+    .object({
+      kind: z.literal('view'),
+      /** A participant's session id or device id; absent: anyone in the room. */
+      participant: nameSchema.optional(),
+    })
+    .strict(),
+]);
+export type SessionMode = z.infer<typeof sessionModeSchema>;
+
 export const nodeOfferSchema = z
   .object({
     room: nameSchema,
     deviceId: nameSchema,
     echo: z.boolean(),
     sdp: sdpSchema,
+    mode: sessionModeSchema.optional(),
   })
   .strict();
 export type NodeOfferRequest = z.infer<typeof nodeOfferSchema>;

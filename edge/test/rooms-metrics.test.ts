@@ -84,6 +84,11 @@ describe('GET /api/media/openapi.json', () => {
         '/api/media/metrics',
         '/api/media/nodes',
         '/api/media/openapi.json',
+        '/api/media/whip/{room}',
+        '/api/media/whip/sessions/{id}',
+        '/api/media/whep/{room}',
+        '/api/media/whep/{room}/{participant}',
+        '/api/media/whep/sessions/{id}',
       ].sort(),
     );
     const create = doc.paths['/api/media/sessions']?.post?.requestBody?.content['application/json'];

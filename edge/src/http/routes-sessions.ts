@@ -83,7 +83,7 @@ sessionRoutes.post('/', async (c) => {
   }
 });
 
-async function createSession(
+export async function createSession(
   c: AppContext,
   caller: Caller,
   body: CreateSessionRequest,

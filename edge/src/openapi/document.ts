@@ -3,6 +3,7 @@
  * the zod schemas the routes parse with, so the document cannot drift from validation; response
  * shapes follow the interfaces in shared/api.ts.
  */
+
 import { z } from 'zod';
 import {
   answerSchema,
@@ -14,6 +15,7 @@ import {
   SESSION_STATES,
 } from '../../../shared/api.ts';
 import { ERROR_STATUS } from '../../../shared/errors.ts';
+import { ingestPaths } from './ingest-paths.ts';
 import { responses, schemaRef } from './responses.ts';
 
 type Json = Record<string, unknown>;
@@ -200,6 +202,7 @@ export function openApiDocument(): Json {
           },
         },
       },
+      ...ingestPaths(),
       '/api/media/openapi.json': {
         get: {
           summary: 'This document',

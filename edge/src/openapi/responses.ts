@@ -96,8 +96,12 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'session_not_found / room_not_found',
+  405: 'method_not_allowed (the `Allow` header lists the methods)',
   409: 'invalid_state / idempotency_conflict',
+  412: 'precondition_failed (`If-Match` names another ETag)',
   413: 'payload_too_large',
+  415: 'unsupported_media_type (with `expected`)',
+  422: 'ice_restart_unsupported',
   429: 'rate_limited (Retry-After, RateLimit-*; `limit`: the per-device session cap) / too_many_ice_candidates (with `limit`)',
   503: 'no_media_node / media_node_unavailable / capacity_exceeded / draining (Retry-After) / misconfigured',
 };

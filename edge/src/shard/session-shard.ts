@@ -8,6 +8,7 @@
  * re-arms it only when it brings a deadline earlier than the armed one, without a `getAlarm()`
  * round trip; the alarm itself recomputes the exact next deadline.
  */
+
 import { DurableObject } from 'cloudflare:workers';
 import type {
   AnswerResponse,
@@ -17,6 +18,7 @@ import type {
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { type NodeEvent, PING_FRAME, PONG_FRAME } from '../../../shared/events.ts';
+import type { SessionMode } from '../../../shared/internal.ts';
 import { EVENT_QUEUE_LIMIT, SLOW_CONSUMER_GRACE_MS } from '../../../shared/limits.ts';
 import { ReplayGuard } from '../../../shared/signing.ts';
 import type { Caller } from '../auth/token.ts';
@@ -110,8 +112,14 @@ export class SessionShard extends DurableObject<Env> {
     return this.#op(() => this.#core.list(filter));
   }
 
-  offer(id: string, caller: Caller, sdp: string): Promise<Outcome<AnswerResponse>> {
-    return this.#op(() => this.#core.offer(id, caller, sdp, Date.now()));
+  /** `mode`: a WHIP or WHEP session's role, sent to the node with the offer (internal.ts). */
+  offer(
+    id: string,
+    caller: Caller,
+    sdp: string,
+    mode?: SessionMode,
+  ): Promise<Outcome<AnswerResponse>> {
+    return this.#op(() => this.#core.offer(id, caller, sdp, Date.now(), mode));
   }
 
   answer(id: string, caller: Caller, sdp: string): Promise<Outcome<void>> {

@@ -15,6 +15,7 @@ import type {
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { assertNever, type EventBody, type NodeEvent } from '../../../shared/events.ts';
+import type { SessionMode } from '../../../shared/internal.ts';
 import { nodeAnswerSchema } from '../../../shared/node-replies.ts';
 import { assertSessionAccess } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
@@ -172,7 +173,13 @@ export class ShardCore {
     return r.state === 'connected' || now < r.expiresAt;
   }
 
-  async offer(id: string, caller: Caller, sdp: string, now: number): Promise<AnswerResponse> {
+  async offer(
+    id: string,
+    caller: Caller,
+    sdp: string,
+    now: number,
+    mode?: SessionMode,
+  ): Promise<AnswerResponse> {
     const r = this.#load(id, caller);
     const t = transition(r.state, { kind: 'offer' });
     if (!t.ok) throw new MediaError('invalid_state', t.message, { state: r.state });
@@ -189,7 +196,7 @@ export class ShardCore {
       reply = await this.#node(r, {
         method: 'POST',
         path: `/sessions/${r.id}/offer`,
-        body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp },
+        body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp, ...(mode && { mode }) },
       });
     } catch (error) {
       if (t.changed) this.#undoFirstOffer(id, error, Date.now());

@@ -57,6 +57,8 @@ export class PublishedTrack {
   readonly #unsubscribe: () => void;
   readonly #report: ErrorReporter;
   #lastKeyframeRequest = 0;
+  /** The request merged into the end of the current interval, if one is waiting. */
+  #pendingKeyframe: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(o: PublishedTrackOptions) {
@@ -129,7 +131,18 @@ export class PublishedTrack {
     const ssrc = this.#track.ssrc;
     if (this.#closed || this.kind !== 'video' || ssrc === undefined) return;
     const now = Date.now();
-    if (now - this.#lastKeyframeRequest < KEYFRAME_MIN_INTERVAL_MS) return;
+    const wait = this.#lastKeyframeRequest + KEYFRAME_MIN_INTERVAL_MS - now;
+    if (wait > 0) {
+      // Merged, not dropped: the key frame the earlier request brings may be on its way before
+      // this subscriber's forwarder was attached (a viewer joining 100 ms after another never
+      // got one from a publisher with a long key frame interval). One request follows at the
+      // end of the interval for all requests merged into it.
+      this.#pendingKeyframe ??= setTimeout(() => {
+        this.#pendingKeyframe = undefined;
+        this.requestKeyframe();
+      }, wait);
+      return;
+    }
     this.#lastKeyframeRequest = now;
     const pli = new RtcpPayloadSpecificFeedback({
       feedback: new PictureLossIndication({ senderSsrc: PLI_SENDER_SSRC, mediaSsrc: ssrc }),
@@ -142,6 +155,8 @@ export class PublishedTrack {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#pendingKeyframe);
+    this.#pendingKeyframe = undefined;
     this.#unsubscribe();
     for (const forwarder of this.#forwarders) forwarder.close();
     this.#forwarders.clear();

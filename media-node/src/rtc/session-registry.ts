@@ -7,6 +7,7 @@ import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
+import { assertWebRtcSdp } from '../../../shared/sdp-check.ts';
 import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
 import type { Config } from '../config.ts';
 import { deviceClass, type Metrics } from '../ops/metrics.ts';
@@ -18,7 +19,6 @@ import { LoadGuard } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
 import { type PreparedOffer, prepareRemoteOffer } from './sdp/remote-offer.ts';
-import { assertWebRtcSdp } from './sdp-check.ts';
 import { Session, SessionClosedError, type SessionHooks } from './session.ts';
 
 /** Seconds a client should wait before retrying a refused session. */
@@ -115,6 +115,7 @@ export class SessionRegistry implements SessionHost {
       onData: (s, data) => this.#rooms.get(s.room)?.relay(s, data),
       onClosed: (s, reason) => this.#onClosed(s, reason),
       onIceRestart: (_s, result) => metrics.iceRestarts.inc({ result }),
+      viewTracks: (s) => this.#rooms.get(s.room)?.tracks(s) ?? [],
     };
   }
 
@@ -173,6 +174,7 @@ export class SessionRegistry implements SessionHost {
       room: req.room,
       deviceId: req.deviceId,
       echo: req.echo,
+      mode: req.mode,
       peerConfig: this.#peerConfig,
       connectTimeoutMs: this.#o.config.connectTimeoutMs,
       counters: this.#o.metrics.rtp,

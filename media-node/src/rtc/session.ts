@@ -13,13 +13,13 @@ import {
 } from 'werift';
 import type { EndReason, IceCandidateInit, SessionState } from '../../../shared/api.ts';
 import type { EventBody, NodeEvent } from '../../../shared/events.ts';
-import type { NodeSessionView } from '../../../shared/internal.ts';
+import type { NodeSessionView, SessionMode } from '../../../shared/internal.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
 import { withTimeout } from '../util/timers.ts';
 import { WeriftSenderForwarder } from './forwarder.ts';
-import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
+import type { Forwarding } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
 import {
@@ -31,7 +31,9 @@ import {
 import type { AcceptedCodec, PreparedOffer } from './sdp/remote-offer.ts';
 import { canReceive, preferenceFor } from './sdp/subscription-codec.ts';
 import { toWireSdp } from './sdp/wire-sdp.ts';
+import { type AttachOptions, attachSubscription, type Subscription } from './subscription.ts';
 import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
+import { ViewSlots } from './view-slots.ts';
 import { patchNackHandler, patchSenderBwe, startRestartedIce } from './werift-patches.ts';
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
@@ -52,6 +54,8 @@ export interface SessionHooks {
   onData(session: Session, data: string | Buffer): void;
   onClosed(session: Session, reason: EndReason): void;
   onIceRestart(session: Session, result: IceRestartResult): void;
+  /** The tracks a viewing session (WHEP) may be given at its offer, in the room's order. */
+  viewTracks(session: Session): Iterable<PublishedTrack>;
 }
 
 export interface SessionOptions {
@@ -59,6 +63,8 @@ export interface SessionOptions {
   room: string;
   deviceId: string;
   echo: boolean;
+  /** Publish-only (WHIP) or view-only (WHEP); undefined: an ordinary participant. */
+  mode?: SessionMode | undefined;
   peerConfig: Partial<PeerConfig>;
   connectTimeoutMs: number;
   counters: RtpCounters;
@@ -71,18 +77,12 @@ export interface SessionOptions {
   report: ErrorReporter;
 }
 
-interface Subscription {
-  track: PublishedTrack;
-  transceiver: RTCRtpTransceiver;
-  forwarder: SubscriberForwarder;
-  off(): void;
-}
-
 export class Session {
   readonly id: string;
   readonly room: string;
   readonly deviceId: string;
   readonly echo: boolean;
+  readonly mode: SessionMode | undefined;
   /** `performance.now()` when the offer arrived (setup time). */
   readonly startedAt = performance.now();
   state: SessionState = 'new';
@@ -101,6 +101,9 @@ export class Session {
   readonly #pc: RTCPeerConnection;
   readonly #serial = new SerialQueue();
   readonly #negotiator: Negotiator;
+  /** A viewing session's fixed m-lines (view-slots.ts). */
+  readonly #view: ViewSlots | undefined;
+  readonly #attach: AttachOptions;
   readonly #offs: Array<() => void> = [];
   /** One per werift ICE agent (one with max-bundle), keyed by the agent. */
   readonly #guards = new Map<object, UdpSourceGuard>();
@@ -120,7 +123,20 @@ export class Session {
     this.room = o.room;
     this.deviceId = o.deviceId;
     this.echo = o.echo;
+    this.mode = o.mode;
     this.#pc = new RTCPeerConnection(o.peerConfig);
+    this.#attach = {
+      forwarding: o.forwarding,
+      report: o.report,
+      onSent: () => this.activity++,
+    };
+    if (o.mode?.kind === 'view') {
+      this.#view = new ViewSlots({
+        ...this.#attach,
+        participant: o.mode.participant,
+        onUnsupported: (track) => this.#notifyUnsupported(track),
+      });
+    }
     this.#negotiator = new Negotiator({
       pc: this.#pc,
       serial: this.#serial,
@@ -164,6 +180,8 @@ export class Session {
         if (this.#pastUfrags.length > PAST_UFRAGS_KEPT) this.#pastUfrags.shift();
       }
       this.#remoteIce = ice;
+      // Before the answer: what a viewer gets must be in it (it takes no offer of ours).
+      this.#view?.open(this.#pc.getTransceivers(), this.#o.hooks.viewTracks(this), offer.accepted);
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       if (this.state === 'new') this.state = 'negotiating';
       await this.#gathered();
@@ -235,22 +253,22 @@ export class Session {
     }
   }
 
-  /** Starts forwarding `track` to this session (renegotiates to add an m-line). */
+  /**
+   * Starts forwarding `track` to this session: a participant gets an m-line by renegotiation,
+   * a viewer a free slot of its offer, a publish-only session nothing.
+   */
   subscribe(track: PublishedTrack): void {
     if (this.#closed || this.#subscriptions.has(track.id)) return;
+    if (this.mode?.kind === 'publish') return;
+    if (this.#view) {
+      this.#view.bind(track, this.#receivable);
+      return;
+    }
     // No transcoding: the subscriber gets the publisher's codec or, if it never offered it, an
     // event saying why it gets nothing.
     const codec = track.codec;
     if (codec && canReceive(this.#receivable, codec) === 'no') {
-      this.notify({
-        type: 'track',
-        action: 'unsupported_codec',
-        codec: codec.mimeType,
-        trackId: track.id,
-        kind: track.kind,
-        publisherSessionId: track.publisherSessionId,
-        publisherDeviceId: track.publisherDeviceId,
-      });
+      this.#notifyUnsupported(track);
       return;
     }
     const transceiver = this.#pc.addTransceiver(track.kind, {
@@ -259,40 +277,17 @@ export class Session {
       streams: [new MediaStream({ id: track.publisherSessionId })],
     });
     if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
-    const sender = transceiver.sender;
-    patchSenderBwe(sender.senderBWE);
-    const forwarder = this.#o.forwarding.create(sender, () => this.activity++);
-    // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
-    const pli = sender.onPictureLossIndication.subscribe(
-      guard(this.#o.report, 'pli', () => track.requestKeyframe()),
-    );
-    // Stock: werift resends from its own history. Fast: werift's history is empty (its sendRtp
-    // never ran), so the track's history answers, to this subscriber only (sequence numbers are
-    // forwarded unchanged on the fast path: seqOffset 0).
-    const nack = sender.onGenericNack.subscribe(
-      guard(this.#o.report, 'nack', (feedback: { lost: number[] }) => {
-        for (const lost of feedback.lost) {
-          // GenericNack.deSerialize adds bitmask offsets without wrapping at 65536.
-          const rtp = track.recent(lost & 0xffff);
-          if (rtp && !forwarder.retransmit(rtp)) return;
-        }
-      }),
-    );
-    track.add(forwarder);
-    const off = () => {
-      pli.unSubscribe();
-      nack.unSubscribe();
-    };
-    this.#subscriptions.set(track.id, { track, transceiver, forwarder, off });
+    this.#subscriptions.set(track.id, attachSubscription(track, transceiver, this.#attach));
     this.#negotiator.request();
   }
 
   /** Stops forwarding the track `trackId` and removes its m-line by renegotiation. */
   unsubscribe(trackId: string): void {
+    this.#view?.unbind(trackId);
     const sub = this.#subscriptions.get(trackId);
     if (!sub) return;
     this.#subscriptions.delete(trackId);
-    this.#release(sub);
+    sub.release();
     if (this.#closed) return;
     try {
       this.#pc.removeTrack(sub.transceiver.sender);
@@ -300,6 +295,18 @@ export class Session {
       this.#o.report(error, 'remove_track');
     }
     this.#negotiator.request();
+  }
+
+  #notifyUnsupported(track: PublishedTrack): void {
+    this.notify({
+      type: 'track',
+      action: 'unsupported_codec',
+      codec: track.codec?.mimeType ?? 'unknown',
+      trackId: track.id,
+      kind: track.kind,
+      publisherSessionId: track.publisherSessionId,
+      publisherDeviceId: track.publisherDeviceId,
+    });
   }
 
   /** Sends a relayed data-channel message on this session's first open channel. */
@@ -355,8 +362,9 @@ export class Session {
       this.#o.emit({ sessionId: this.id, type: 'state', state, reason });
       this.#o.emit({ sessionId: this.id, type: 'closed', reason });
     }
-    for (const sub of this.#subscriptions.values()) this.#release(sub);
+    for (const sub of this.#subscriptions.values()) sub.release();
     this.#subscriptions.clear();
+    this.#view?.close();
     for (const track of this.published.values()) track.close();
     for (const off of this.#offs.splice(0)) off();
     this.#channels.clear();
@@ -365,12 +373,6 @@ export class Session {
       pc.close().catch((error: unknown) => this.#o.report(error, 'pc_close')),
       PC_CLOSE_TIMEOUT_MS,
     );
-  }
-
-  #release(sub: Subscription): void {
-    sub.track.remove(sub.forwarder);
-    sub.forwarder.close();
-    sub.off();
   }
 
   /**
@@ -485,6 +487,7 @@ export class Session {
     clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.notify({ type: 'state', state: 'connected' });
+    this.#view?.connected();
     this.#o.hooks.onConnected(this);
     if (this.echo) for (const t of this.published.values()) t.requestKeyframe();
     this.#negotiator.kick();
@@ -494,6 +497,8 @@ export class Session {
     if (transceiver.kind !== 'audio' && transceiver.kind !== 'video') return;
     // `nack` is private in werift's types; the patch checks its shape at runtime.
     patchNackHandler((transceiver.receiver as unknown as { nack: unknown }).nack);
+    // A viewer publishes nothing (view-slots.ts sets its m-lines to send only).
+    if (this.#view) return;
     // werift creates transceivers from a remote offer as recvonly; echo sends back on them.
     if (this.echo) transceiver.setDirection('sendrecv');
     const { unSubscribe } = transceiver.onTrack.subscribe(
