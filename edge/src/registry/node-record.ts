@@ -1,19 +1,20 @@
 /** Media nodes as the registry knows them, and what a heartbeat does to that knowledge. */
 import type { EndReason } from '../../../shared/api.ts';
-import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
+import type { GeoPoint, Heartbeat, NodeState } from '../../../shared/internal.ts';
 
+/** A media node as the registry knows it; the node directory hands these to the placers. */
 export interface NodeRecord {
   id: string;
   url: string;
   region: string;
+  /** Where the node is (its LATITUDE / LONGITUDE), when it says. */
+  location?: GeoPoint;
   state: NodeState;
   /** The node process's start: a different value is a different instance. */
   startedAt: number;
   /** Last heartbeat received, ms since epoch. */
   lastSeen: number;
   load: Heartbeat['load'];
-  /** Sessions placed here since the last heartbeat (not yet in `load`). */
-  pending: number;
 }
 
 /** A node instance that is gone, and the reason its sessions fail with. */
@@ -54,11 +55,11 @@ export function applyHeartbeat(
       id: hb.nodeId,
       url: hb.url.replace(/\/+$/, ''),
       region: hb.region,
+      ...(hb.location ? { location: hb.location } : {}),
       state: hb.state,
       startedAt: hb.startedAt,
       lastSeen: now,
       load: hb.load,
-      pending: 0,
     },
     lost: lostPrevious,
   };
@@ -93,6 +94,7 @@ export function nextSweepAt(nodes: Iterable<NodeRecord>, timeoutMs: number): num
 export interface NodeView {
   id: string;
   region: string;
+  location: GeoPoint | null;
   url: string;
   state: NodeState;
   startedAt: string;
@@ -104,6 +106,7 @@ export function nodeView(n: NodeRecord): NodeView {
   return {
     id: n.id,
     region: n.region,
+    location: n.location ?? null,
     url: n.url,
     state: n.state,
     startedAt: new Date(n.startedAt).toISOString(),
