@@ -5,6 +5,7 @@
  */
 import type { GeoPoint, Heartbeat, NodeState } from '../../../shared/internal.ts';
 import { COUNTERS_TABLE } from '../metrics/counter-table.ts';
+import { addColumn } from '../sql-schema.ts';
 import type { LostNode, NodeRecord } from './node-record.ts';
 
 /** A node loss whose sessions are still to be failed on the shards (the alarm does it). */
@@ -34,14 +35,6 @@ const SCHEMA = [
   )`,
   COUNTERS_TABLE,
 ];
-
-/** Adds a column that registries created before it lack (CREATE TABLE IF NOT EXISTS cannot). */
-function addColumn(sql: SqlStorage, table: string, column: string, decl: string): void {
-  const has = sql
-    .exec(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`, column)
-    .toArray().length;
-  if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
-}
 
 export class RegistryStore {
   readonly #sql: SqlStorage;
