@@ -31,6 +31,7 @@ describe('DirectoryCache', () => {
     c.update({ version: 'x:1', nodes: [rec('a'), rec('b')] }, 0);
     c.forget('a', 1);
     expect(c.nodes().map((n) => n.id)).toEqual(['b']);
+    expect(c.stale(1, 2_000)).toBe(true);
     c.update({ version: 'x:2', nodes: [rec('a'), rec('b')] }, 10);
     expect(c.node('a')).toBeUndefined();
     // The restarted node (a new instance) is placeable again.

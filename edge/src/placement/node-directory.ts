@@ -50,8 +50,12 @@ export class DirectoryCache {
     return this.nodes().find((n) => n.id === id);
   }
 
-  /** A node instance the registry lost: out of placement at once. */
+  /**
+   * A node instance the registry lost: out of placement at once, and the copy is due (a
+   * restarted node's new instance is in the registry's directory already).
+   */
   forget(nodeId: string, startedAt: number): void {
     this.#lost.add(`${nodeId}:${startedAt}`);
+    this.#fetchedAt = Number.NEGATIVE_INFINITY;
   }
 }
