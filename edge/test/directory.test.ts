@@ -19,7 +19,7 @@ import {
   token,
   uid,
 } from './support/edge.ts';
-import { directoryAged, metric, scrape } from './support/placement.ts';
+import { directoryAged, directoryMaxAgeMs, metric, scrape } from './support/placement.ts';
 
 const load = (sessions: number, maxSessions = 100) => ({
   sessions,
@@ -60,12 +60,15 @@ describe('node directory', () => {
     const nodeId = uid('node');
     await heartbeat(nodeId);
     const tok = await token(uid('dev'));
-    const before = await registryCalls('directory');
-    for (let i = 0; i < 20; i++) expect((await createSession(tok)).node.id).toBe(nodeId);
-    const pulls = (await registryCalls('directory')) - before;
-    // One device: one placer; it pulled once, and again only if the loop outlasted the max age.
+    const started = Date.now();
+    // One device: one placer. Concurrent creates wait for the same pull.
+    const sessions = await Promise.all(Array.from({ length: 20 }, () => createSession(tok)));
+    const elapsedMs = Date.now() - started;
+    for (const s of sessions) expect(s.node.id).toBe(nodeId);
+    const pulls = await registryCalls('directory');
+    // One pull, plus one per max age the burst outlasted (a loaded machine is slow).
     expect(pulls).toBeGreaterThanOrEqual(1);
-    expect(pulls).toBeLessThanOrEqual(3);
+    expect(pulls).toBeLessThanOrEqual(1 + Math.floor(elapsedMs / directoryMaxAgeMs()));
     expect(await registryCalls('reserve')).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 /** The room placer's storage: room -> node instance, with a member count that ends the room. */
-import { COUNTERS_TABLE } from '../metrics/counter-table.ts';
+import { COUNTERS_TABLE, HISTOGRAMS_TABLE } from '../metrics/counter-table.ts';
 import type { RoomAssignment, RoomRepo } from './placer-core.ts';
 
 export const PLACER_SCHEMA = [
@@ -9,6 +9,8 @@ export const PLACER_SCHEMA = [
   )`,
   'CREATE INDEX IF NOT EXISTS rooms_node ON rooms (node_id, node_started_at)',
   COUNTERS_TABLE,
+  // The counters class (shard-counters.ts) reads histograms too; none are kept here.
+  HISTOGRAMS_TABLE,
 ];
 
 export class SqlRoomRepo implements RoomRepo {

@@ -4,7 +4,7 @@
  * live in the room placers (placement/room-placer.ts), not here.
  */
 import type { GeoPoint, Heartbeat, NodeState } from '../../../shared/internal.ts';
-import { COUNTERS_TABLE } from '../metrics/counter-table.ts';
+import { COUNTERS_TABLE, HISTOGRAMS_TABLE } from '../metrics/counter-table.ts';
 import { addColumn } from '../sql-schema.ts';
 import type { LostNode, NodeRecord } from './node-record.ts';
 
@@ -34,6 +34,8 @@ const SCHEMA = [
     PRIMARY KEY (node_id, started_at)
   )`,
   COUNTERS_TABLE,
+  // The counters class (shard-counters.ts) reads histograms too; none are kept here.
+  HISTOGRAMS_TABLE,
 ];
 
 export class RegistryStore {
