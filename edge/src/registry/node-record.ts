@@ -6,6 +6,9 @@ export interface NodeRecord {
   id: string;
   url: string;
   region: string;
+  /** Where the node is, degrees; without them the node is placed only as a fallback. */
+  latitude?: number | undefined;
+  longitude?: number | undefined;
   state: NodeState;
   /** The node process's start: a different value is a different instance. */
   startedAt: number;

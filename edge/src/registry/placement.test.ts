@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeRecord } from './node-record.ts';
-import { loadOf, place } from './placement.ts';
+import { place } from './placement.ts';
 
 const node = (id: string, over: Partial<NodeRecord> = {}, sessions = 0): NodeRecord => ({
   id,
@@ -20,6 +20,7 @@ describe('placement', () => {
   it('picks the least loaded ready node, pending placements included', () => {
     expect(place([node('a', {}, 5), node('b', {}, 3)], undefined, NOW, TIMEOUT)).toMatchObject({
       node: { id: 'b' },
+      match: 'fallback',
     });
     expect(
       place([node('a', {}, 5), node('b', { pending: 3 }, 3)], undefined, NOW, TIMEOUT),
@@ -49,26 +50,36 @@ describe('placement', () => {
 
   it('keeps a room on its node, refusing newcomers while that node drains or is full', () => {
     const nodes = [node('a', {}, 8), node('b')];
-    expect(place(nodes, 'a', NOW, TIMEOUT)).toMatchObject({ node: { id: 'a' } });
+    expect(place(nodes, 'a', NOW, TIMEOUT)).toMatchObject({ node: { id: 'a' }, match: 'room' });
     expect(place([node('a', { state: 'draining' }), node('b')], 'a', NOW, TIMEOUT)).toMatchObject({
       code: 'draining',
     });
     expect(place([node('a', {}, 10), node('b')], 'a', NOW, TIMEOUT)).toMatchObject({
       code: 'capacity_exceeded',
     });
-    // A room whose node is gone starts over wherever placement says.
+    // A room whose node is gone (or silent) starts over wherever placement says.
     expect(place(nodes, 'gone', NOW, TIMEOUT)).toMatchObject({ node: { id: 'b' } });
+    expect(
+      place([node('a', { lastSeen: NOW - TIMEOUT - 1 }), node('b', {}, 5)], 'a', NOW, TIMEOUT),
+    ).toMatchObject({ node: { id: 'b' } });
   });
 
-  it("uses the least busy worker's share when workers are reported", () => {
-    const workers = [
-      { id: 0, sessions: 4, rooms: 0, cpu: 0.2 },
-      { id: 1, sessions: 0, rooms: 0, cpu: 0.9 },
-    ];
-    const n = node('a', {
-      load: { sessions: 4, rooms: 0, maxSessions: 10, eventLoopLagMs: 0, workers },
+  it('sends a located client to its nearest live node, within the slack by load', () => {
+    const paris = node('par', { latitude: 48.86, longitude: 2.35 }, 5);
+    const frankfurt = node('fra', { latitude: 50.11, longitude: 8.68 }, 1);
+    const sydney = node('syd', { latitude: -33.87, longitude: 151.21 }, 0);
+    const client = { lat: 48.9, lon: 2.4 };
+    const nodes = [paris, frankfurt, sydney];
+    expect(place(nodes, undefined, NOW, TIMEOUT, client)).toMatchObject({
+      node: { id: 'par' },
+      match: 'nearest',
     });
-    expect(loadOf(n)).toBeCloseTo(0.8);
-    expect(loadOf(node('b', {}, 4))).toBeCloseTo(0.4);
+    expect(place(nodes, undefined, NOW, TIMEOUT, client, 600)).toMatchObject({
+      node: { id: 'fra' },
+    });
+    const silentParis = { ...paris, lastSeen: NOW - TIMEOUT - 1 };
+    expect(place([silentParis, sydney], undefined, NOW, TIMEOUT, client)).toMatchObject({
+      node: { id: 'syd' },
+    });
   });
 });
