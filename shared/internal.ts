@@ -53,14 +53,14 @@ export interface NodeRoomView {
   participants: Array<Pick<NodeSessionView, 'sessionId' | 'deviceId' | 'state' | 'tracks'>>;
 }
 
-/** A point on the globe in degrees (WGS 84). */
+/** Where a node is, in degrees (its LATITUDE / LONGITUDE settings). */
 export const nodeLocationSchema = z
   .object({
     latitude: z.number().min(-90).max(90),
     longitude: z.number().min(-180).max(180),
   })
   .strict();
-export type GeoPoint = z.infer<typeof nodeLocationSchema>;
+export type NodeLocation = z.infer<typeof nodeLocationSchema>;
 
 export const NODE_STATES = ['ready', 'draining', 'stopped'] as const;
 export type NodeState = (typeof NODE_STATES)[number];

@@ -7,20 +7,17 @@ const cf = { latitude: '-33.87', longitude: '151.21', continent: 'OC', colo: 'SY
 describe('clientLocation', () => {
   it('reads request.cf (strings) with continent and colo', () => {
     expect(clientLocation(new Headers(), cf, false)).toEqual({
-      latitude: -33.87,
-      longitude: 151.21,
+      lat: -33.87,
+      lon: 151.21,
       continent: 'OC',
       colo: 'SYD',
     });
   });
 
   it('ignores the header unless trusted, and then prefers it', () => {
-    expect(clientLocation(header('48.85,2.35'), cf, false)).toMatchObject({ latitude: -33.87 });
+    expect(clientLocation(header('48.85,2.35'), cf, false)).toMatchObject({ lat: -33.87 });
     expect(clientLocation(header('48.85,2.35'), undefined, false)).toBeNull();
-    expect(clientLocation(header('48.85, 2.35'), cf, true)).toEqual({
-      latitude: 48.85,
-      longitude: 2.35,
-    });
+    expect(clientLocation(header('48.85, 2.35'), cf, true)).toEqual({ lat: 48.85, lon: 2.35 });
   });
 
   it('refuses a malformed trusted header with 400 naming it', () => {
@@ -39,8 +36,8 @@ describe('clientLocation', () => {
 
 describe('locationHintFor', () => {
   it('maps continents to Cloudflare hints, east or west where there are two', () => {
-    const at = (continent: string, latitude: number, longitude: number) =>
-      locationHintFor({ continent, latitude, longitude });
+    const at = (continent: string, lat: number, lon: number) =>
+      locationHintFor({ continent, lat, lon });
     expect(at('NA', 37.77, -122.42)).toBe('wnam');
     expect(at('NA', 40.71, -74.0)).toBe('enam');
     expect(at('SA', -23.55, -46.63)).toBe('sam');
@@ -54,11 +51,11 @@ describe('locationHintFor', () => {
   });
 
   it('guesses the continent of a bare point (the trusted header), and gives none for nothing', () => {
-    expect(locationHintFor({ latitude: 48.85, longitude: 2.35 })).toBe('weur');
-    expect(locationHintFor({ latitude: 40.71, longitude: -74.0 })).toBe('enam');
-    expect(locationHintFor({ latitude: 1.35, longitude: 103.82 })).toBe('apac');
-    expect(locationHintFor({ latitude: -33.87, longitude: 151.21 })).toBe('oc');
-    expect(locationHintFor({ latitude: -23.55, longitude: -46.63 })).toBe('sam');
+    expect(locationHintFor({ lat: 48.85, lon: 2.35 })).toBe('weur');
+    expect(locationHintFor({ lat: 40.71, lon: -74.0 })).toBe('enam');
+    expect(locationHintFor({ lat: 1.35, lon: 103.82 })).toBe('apac');
+    expect(locationHintFor({ lat: -33.87, lon: 151.21 })).toBe('oc');
+    expect(locationHintFor({ lat: -23.55, lon: -46.63 })).toBe('sam');
     expect(locationHintFor(null)).toBeUndefined();
   });
 });

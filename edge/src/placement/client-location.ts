@@ -6,11 +6,12 @@
  * set: any client can write that header, and a trusted one would let it pick its node.
  */
 import { MediaError } from '../../../shared/errors.ts';
-import type { GeoPoint } from '../../../shared/internal.ts';
+import { parseGeoHeader, parseGeoPoint } from '../../../shared/geo.ts';
+import type { ClientLocation as RuleClient } from '../../../shared/placement.ts';
 
 export const LOCATION_HEADER = 'x-client-location';
 
-export interface ClientLocation extends GeoPoint {
+export interface ClientLocation extends RuleClient {
   /** Cloudflare's two-letter continent code (`EU`, `NA`, ...), when known. */
   continent?: string;
   /** The Cloudflare data center that took the request (IATA code), when known. */
@@ -25,15 +26,6 @@ interface CfLocation {
   colo?: unknown;
 }
 
-function point(latitude: unknown, longitude: unknown): GeoPoint | null {
-  const lat = typeof latitude === 'string' && latitude.trim() !== '' ? Number(latitude) : Number.NaN;
-  const lon =
-    typeof longitude === 'string' && longitude.trim() !== '' ? Number(longitude) : Number.NaN;
-  if (!Number.isFinite(lat) || !Number.isFinite(lon)) return null;
-  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
-  return { latitude: lat, longitude: lon };
-}
-
 /**
  * The client's location: the trusted header when TRUST_LOCATION_HEADER is set and the request
  * carries it (a malformed one is a 400), else `request.cf`, else null (placement by load only).
@@ -45,8 +37,7 @@ export function clientLocation(
 ): ClientLocation | null {
   const header = trustHeader ? headers.get(LOCATION_HEADER) : null;
   if (header !== null) {
-    const [lat, lon, extra] = header.split(',');
-    const parsed = extra === undefined ? point(lat, lon) : null;
+    const parsed = parseGeoHeader(header);
     if (!parsed) {
       throw new MediaError(
         'invalid_request',
@@ -56,7 +47,7 @@ export function clientLocation(
     }
     return parsed;
   }
-  const fromCf = cf ? point(cf.latitude, cf.longitude) : null;
+  const fromCf = cf ? parseGeoPoint(cf.latitude, cf.longitude) : null;
   if (!fromCf) return null;
   const location: ClientLocation = fromCf;
   if (typeof cf?.continent === 'string') location.continent = cf.continent;
@@ -73,7 +64,7 @@ export function locationHintFor(
   location: ClientLocation | null,
 ): DurableObjectLocationHint | undefined {
   if (!location) return undefined;
-  const { continent, latitude, longitude } = location;
+  const { continent, lat: latitude, lon: longitude } = location;
   switch (continent ?? continentOf(latitude, longitude)) {
     case 'NA':
       return longitude < -100 ? 'wnam' : 'enam';

@@ -1,15 +1,15 @@
 /**
- * PlacerCore in Node with fakes: rooms stay on their node instance, capacity is admitted from
- * the placer's share then the registry's pool, refusals carry their code and Retry-After. The
- * rule that picks among candidates is a fake here (first candidate by id, lowest estimated
- * pending first); shared/placement.ts has its own tests.
+ * PlacerCore in Node with fake storage and registry, and the real rule (shared/placement.ts):
+ * rooms stay on their node instance, capacity is admitted from the placer's share then the
+ * registry's pool, refusals carry their code and Retry-After, `match` tells region from nearest.
  */
 import { describe, expect, it } from 'vitest';
 import { MediaError } from '../../../shared/errors.ts';
+import { greatCircleKm } from '../../../shared/geo.ts';
+import { pickNode } from '../../../shared/placement.ts';
 import type { NodeRecord } from '../registry/node-record.ts';
 import { Reservations } from './capacity-quota.ts';
 import {
-  type Candidate,
   type PlacerConfig,
   PlacerCore,
   type RoomAssignment,
@@ -28,7 +28,8 @@ function node(id: string, over: Partial<NodeRecord> = {}, sessions = 0, max = 40
     id,
     url: `http://${id}`,
     region: 'eu',
-    location: { latitude: 50, longitude: 8 },
+    latitude: 50.11,
+    longitude: 8.68,
     state: 'ready',
     startedAt: 1,
     lastSeen: NOW - 1_000,
@@ -72,13 +73,8 @@ function setup(nodes: NodeRecord[], pool = { grant: true }) {
       pooled.push(n.id);
       return pool.grant;
     },
-    pick: (candidates: readonly Candidate[]) => {
-      const best = [...candidates].sort(
-        (a, b) => a.pending - b.pending || a.node.id.localeCompare(b.node.id),
-      )[0];
-      return best ? { node: best.node, match: 'nearest', distanceKm: 42 } : null;
-    },
-    distanceKm: () => 7.4,
+    pick: (candidates, client) => pickNode(candidates, client, { slackKm: 300 }),
+    distanceKm: greatCircleKm,
     counters: { count: (metric, label = '') => counted.push(`${metric}{${label}}`) },
     config,
   });
@@ -98,21 +94,32 @@ describe('PlacerCore', () => {
   it('places a private session by the rule and counts the match; no room row', async () => {
     const t = setup([node('a'), node('b')]);
     const placed = await t.core.place('p-x', null, NOW);
-    expect(placed).toEqual({ id: 'a', region: 'eu', url: 'http://a', distanceKm: 42 });
+    expect(placed).toEqual({ id: 'a', region: 'eu', url: 'http://a', distanceKm: null });
     expect(t.rooms.rows.size).toBe(0);
-    expect(t.counted).toEqual(['placements{nearest}']);
+    expect(t.counted).toEqual(['placements{fallback}']);
+  });
+
+  it('the nearest node is a region match; with it draining, the next nearest is nearest', async () => {
+    const frankfurt = node('fra');
+    const t = setup([frankfurt, node('nyc', { region: 'us', latitude: 40.71, longitude: -74.01 })]);
+    const paris = { lat: 48.86, lon: 2.35 };
+    expect(await t.core.place('p-1', paris, NOW)).toMatchObject({ id: 'fra', distanceKm: 478 });
+    frankfurt.state = 'draining';
+    expect((await t.core.place('p-2', paris, NOW)).id).toBe('nyc');
+    expect(t.counted).toEqual(['placements{region}', 'placements{nearest}']);
   });
 
   it('keeps a room on its node and measures each member from its own location', async () => {
-    const t = setup([node('a'), node('b')]);
-    const first = await t.core.place('stage', null, NOW);
-    const client = { latitude: -33.9, longitude: 151.2 };
-    const later = await t.core.place('stage', client, NOW);
-    expect(later.id).toBe(first.id);
-    expect(later.distanceKm).toBe(7); // this member's distance, rounded to km
-    expect(t.rooms.rows.get('stage')).toMatchObject({ nodeId: first.id, members: 2 });
+    const t = setup([node('a'), node('b', { latitude: -33.87, longitude: 151.21 })]);
+    const first = await t.core.place('stage', { lat: 48.86, lon: 2.35 }, NOW);
+    expect(first.id).toBe('a');
+    const later = await t.core.place('stage', { lat: -33.9, lon: 151.2 }, NOW);
+    expect(later.id).toBe('a');
+    expect(later.distanceKm).toBeGreaterThan(16_000); // this member's distance, whole km
+    expect(Number.isInteger(later.distanceKm)).toBe(true);
+    expect(t.rooms.rows.get('stage')).toMatchObject({ nodeId: 'a', members: 2 });
     // Joins are not placements: one decision counted.
-    expect(t.counted).toEqual(['placements{nearest}']);
+    expect(t.counted).toEqual(['placements{region}']);
   });
 
   it('admits this placer its share, then the pool, then refuses capacity_exceeded', async () => {

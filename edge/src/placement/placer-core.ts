@@ -6,7 +6,8 @@
  * directory pull and the registry.
  */
 import { MediaError } from '../../../shared/errors.ts';
-import type { GeoPoint } from '../../../shared/internal.ts';
+import type { GeoPoint } from '../../../shared/geo.ts';
+import { admits, nodePoint, type PickResult } from '../../../shared/placement.ts';
 import type { EdgeConfig } from '../config.ts';
 import type { NodeRecord } from '../registry/node-record.ts';
 import { isPrivateRoom } from '../session/ids.ts';
@@ -22,20 +23,10 @@ import type { ClientLocation } from './client-location.ts';
 /** Seconds a client should wait before retrying a refused placement. */
 export const PLACEMENT_RETRY_AFTER_S = 5;
 
-export type PlacementMatch = 'region' | 'nearest' | 'fallback';
-
 /** A node this placer may use now, with the sessions it estimates are on their way there. */
-export interface Candidate {
-  node: NodeRecord;
+export interface Candidate extends NodeRecord {
   /** Placements not yet in the node's reported load (all placers together, estimated). */
   pending: number;
-}
-
-export interface Picked {
-  node: NodeRecord;
-  match: PlacementMatch;
-  /** Client to node, great-circle km; null when either location is unknown. */
-  distanceKm: number | null;
 }
 
 /** The node a session goes to, as the shard stores it and the client sees it. */
@@ -73,8 +64,8 @@ export interface PlacerDeps {
   reservations: Reservations;
   /** Asks the registry for a slot of `node`'s shared pool (a global round trip). */
   reservePooled(node: NodeRecord, now: number): Promise<boolean>;
-  /** The shared rule (shared/placement.ts): nearest with capacity, ties by load. */
-  pick(candidates: readonly Candidate[], client: ClientLocation | null): Picked | null;
+  /** The shared rule (shared/placement.ts `pickNode`): nearest with capacity, ties by load. */
+  pick(candidates: readonly Candidate[], client: ClientLocation | null): PickResult<Candidate>;
   distanceKm(a: GeoPoint, b: GeoPoint): number;
   counters: Counters;
   config: PlacerConfig;
@@ -94,20 +85,24 @@ export class PlacerCore {
    * stays there (a draining or full one refuses newcomers rather than splitting the room);
    * otherwise the room goes where this first participant is best served.
    */
-  async place(room: string, client: ClientLocation | null, now: number): Promise<PlacedNode> {
-    const nodes = await this.#d.nodes(now);
+  async place(room: string, located: ClientLocation | null, now: number): Promise<PlacedNode> {
+    const nodes = (await this.#d.nodes(now)).filter((n) => this.#alive(n, now));
+    const client = located && withRegion(located, nodes, this.#d.distanceKm);
     const shared = !isPrivateRoom(room);
     const assigned = shared ? this.#assignedNode(room, nodes, now) : undefined;
     if (assigned) return this.#join(room, assigned, client, now);
-    const ready = nodes.filter((n) => n.state === 'ready' && this.#alive(n, now));
+    const ready = nodes.filter((n) => n.state === 'ready');
     if (ready.length === 0) this.#refuse('no_media_node', 'no media node available');
-    const local = ready.filter((n) => this.#used(n, now) < localShare(n, this.#placers));
-    let pick = this.#d.pick(local.map(this.#candidate(now)), client);
-    if (pick) this.#d.reservations.add(pick.node.id, now);
+    const candidates = ready.map((n) => this.#candidate(n, now));
+    // This placer's own share first: no call leaves the object.
+    const local = candidates.filter((c) => this.#used(c, now) < localShare(c, this.#placers));
+    let pick = local.length > 0 ? this.#d.pick(local, client) : undefined;
+    if (pick?.ok) this.#d.reservations.add(pick.node.id, now);
     else {
-      const pooled = ready.filter((n) => poolSize(n, this.#placers) > 0);
-      pick = this.#d.pick(pooled.map(this.#candidate(now)), client);
-      if (!pick || !(await this.#d.reservePooled(pick.node, now))) {
+      // Past it: a slot of the registry's shared pool on the best node that has one.
+      const pooled = candidates.filter((c) => poolSize(c, this.#placers) > 0);
+      pick = pooled.length > 0 ? this.#d.pick(pooled, client) : undefined;
+      if (!pick?.ok || !(await this.#d.reservePooled(pick.node, now))) {
         this.#refuse('capacity_exceeded', 'every media node is full');
       }
       // Another member may have placed the room while the registry answered: join it there.
@@ -144,6 +139,9 @@ export class PlacerCore {
     now: number,
   ): Promise<PlacedNode> {
     if (node.state === 'draining') this.#refuse('draining', "the room's media node is draining");
+    if (!admits(node.load, this.#candidate(node, now).pending)) {
+      this.#refuse('capacity_exceeded', "the room's media node is full");
+    }
     if (this.#used(node, now) < localShare(node, this.#placers)) {
       this.#d.reservations.add(node.id, now);
     } else if (poolSize(node, this.#placers) === 0 || !(await this.#d.reservePooled(node, now))) {
@@ -154,8 +152,8 @@ export class PlacerCore {
 
   #joined(room: string, node: NodeRecord, client: ClientLocation | null): PlacedNode {
     this.#d.rooms.join(room, { nodeId: node.id, startedAt: node.startedAt });
-    const km = client && node.location ? this.#d.distanceKm(client, node.location) : null;
-    return placed(node, km);
+    const point = nodePoint(node);
+    return placed(node, client && point ? this.#d.distanceKm(client, point) : null);
   }
 
   #assignedNode(room: string, nodes: readonly NodeRecord[], now: number) {
@@ -176,17 +174,37 @@ export class PlacerCore {
   }
 
   /** Placements spread evenly over the placers: this one's count times their number. */
-  #candidate(now: number) {
-    return (node: NodeRecord): Candidate => ({
-      node,
-      pending: this.#used(node, now) * this.#placers,
-    });
+  #candidate(node: NodeRecord, now: number): Candidate {
+    return { ...node, pending: this.#used(node, now) * this.#placers };
   }
 
   #refuse(code: Refusal, message: string): never {
     this.#d.counters.count('placements_refused', code);
     throw new MediaError(code, message, {}, PLACEMENT_RETRY_AFTER_S);
   }
+}
+
+/**
+ * The client with its region: the region of the nearest live node, draining or full ones
+ * included. So `match` reads `region` when the room went to the node nearest the client (or one
+ * within the slack in the same region) and `nearest` when that node could not take it.
+ */
+function withRegion(
+  client: ClientLocation,
+  nodes: readonly NodeRecord[],
+  distanceKm: (a: GeoPoint, b: GeoPoint) => number,
+): ClientLocation {
+  let region: string | undefined;
+  let best = Number.POSITIVE_INFINITY;
+  for (const n of nodes) {
+    const point = nodePoint(n);
+    const d = point ? distanceKm(client, point) : Number.POSITIVE_INFINITY;
+    if (d < best) {
+      best = d;
+      region = n.region;
+    }
+  }
+  return region === undefined ? client : { ...client, region };
 }
 
 function placed(node: NodeRecord, distanceKm: number | null): PlacedNode {

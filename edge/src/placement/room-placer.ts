@@ -9,7 +9,8 @@
  * Thin on purpose: the decisions are PlacerCore's (placer-core.ts), the rule is shared/placement.ts.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { greatCircleKm, pickNode } from '../../../shared/placement.ts';
+import { greatCircleKm } from '../../../shared/geo.ts';
+import { pickNode } from '../../../shared/placement.ts';
 import { type EdgeConfig, loadConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import { log } from '../log.ts';
@@ -20,7 +21,7 @@ import { FLUSH_DELAY_MS, ShardCounters } from '../shard/shard-counters.ts';
 import { Reservations } from './capacity-quota.ts';
 import type { ClientLocation } from './client-location.ts';
 import { DirectoryCache } from './node-directory.ts';
-import { type Candidate, type PlacedNode, PlacerCore } from './placer-core.ts';
+import { type PlacedNode, PlacerCore } from './placer-core.ts';
 import { PLACER_SCHEMA, SqlRoomRepo } from './room-repo.ts';
 
 export class RoomPlacer extends DurableObject<Env> {
@@ -45,7 +46,8 @@ export class RoomPlacer extends DurableObject<Env> {
       rooms: this.#rooms,
       reservations: new Reservations(),
       reservePooled: (node) => this.#registry().reserve(node.id, node.startedAt),
-      pick: (candidates, client) => pick(candidates, client, this.#config.PLACEMENT_SLACK_KM),
+      pick: (candidates, client) =>
+        pickNode(candidates, client, { slackKm: this.#config.PLACEMENT_SLACK_KM }),
       distanceKm: greatCircleKm,
       counters: this.#counters,
       config: this.#config,
@@ -113,9 +115,4 @@ export class RoomPlacer extends DurableObject<Env> {
       if (this.#counters.pending) this.ctx.storage.transactionSync(() => this.#counters.flush());
     }, FLUSH_DELAY_MS);
   }
-}
-
-/** The shared rule over this placer's candidates. */
-function pick(candidates: readonly Candidate[], client: ClientLocation | null, slackKm: number) {
-  return pickNode(candidates, client, { slackKm });
 }

@@ -17,10 +17,10 @@ describe('heartbeats', () => {
     const first = applyHeartbeat(undefined, hb(), 1_000);
     expect(first.lost).toBeNull();
     expect(first.record).toMatchObject({ id: 'n1', url: 'http://127.0.0.1:30006', lastSeen: 1_000 });
-    expect(first.record).not.toHaveProperty('location');
+    expect(first.record).not.toHaveProperty('latitude');
     const location = { latitude: 50.1, longitude: 8.7 };
     const again = applyHeartbeat(first.record!, hb({ location }), 2_000);
-    expect(again).toMatchObject({ lost: null, record: { location, lastSeen: 2_000 } });
+    expect(again).toMatchObject({ lost: null, record: { ...location, lastSeen: 2_000 } });
   });
 
   it('a new startedAt loses the previous instance', () => {

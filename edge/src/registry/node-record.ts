@@ -1,14 +1,15 @@
 /** Media nodes as the registry knows them, and what a heartbeat does to that knowledge. */
 import type { EndReason } from '../../../shared/api.ts';
-import type { GeoPoint, Heartbeat, NodeState } from '../../../shared/internal.ts';
+import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
 
 /** A media node as the registry knows it; the node directory hands these to the placers. */
 export interface NodeRecord {
   id: string;
   url: string;
   region: string;
-  /** Where the node is (its LATITUDE / LONGITUDE), when it says. */
-  location?: GeoPoint;
+  /** Where the node is, degrees; without them the node is placed only as a fallback. */
+  latitude?: number | undefined;
+  longitude?: number | undefined;
   state: NodeState;
   /** The node process's start: a different value is a different instance. */
   startedAt: number;
@@ -55,7 +56,9 @@ export function applyHeartbeat(
       id: hb.nodeId,
       url: hb.url.replace(/\/+$/, ''),
       region: hb.region,
-      ...(hb.location ? { location: hb.location } : {}),
+      ...(hb.location
+        ? { latitude: hb.location.latitude, longitude: hb.location.longitude }
+        : {}),
       state: hb.state,
       startedAt: hb.startedAt,
       lastSeen: now,
@@ -94,7 +97,8 @@ export function nextSweepAt(nodes: Iterable<NodeRecord>, timeoutMs: number): num
 export interface NodeView {
   id: string;
   region: string;
-  location: GeoPoint | null;
+  /** Where the node is (its LATITUDE / LONGITUDE), null when it does not say. */
+  location: { latitude: number; longitude: number } | null;
   url: string;
   state: NodeState;
   startedAt: string;
@@ -106,7 +110,10 @@ export function nodeView(n: NodeRecord): NodeView {
   return {
     id: n.id,
     region: n.region,
-    location: n.location ?? null,
+    location:
+      n.latitude !== undefined && n.longitude !== undefined
+        ? { latitude: n.latitude, longitude: n.longitude }
+        : null,
     url: n.url,
     state: n.state,
     startedAt: new Date(n.startedAt).toISOString(),

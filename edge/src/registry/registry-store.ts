@@ -3,7 +3,7 @@
  * signature floors, node losses waiting for their fan-out, counters. Room -> node assignments
  * live in the room placers (placement/room-placer.ts), not here.
  */
-import type { GeoPoint, Heartbeat, NodeState } from '../../../shared/internal.ts';
+import type { Heartbeat, NodeLocation, NodeState } from '../../../shared/internal.ts';
 import { COUNTERS_TABLE, HISTOGRAMS_TABLE } from '../metrics/counter-table.ts';
 import { addColumn } from '../sql-schema.ts';
 import type { LostNode, NodeRecord } from './node-record.ts';
@@ -55,7 +55,7 @@ export class RegistryStore {
         id: String(r.id),
         url: String(r.url),
         region: String(r.region),
-        ...(r.location ? { location: JSON.parse(String(r.location)) as GeoPoint } : {}),
+        ...(r.location ? (JSON.parse(String(r.location)) as NodeLocation) : {}),
         state: r.state as NodeState,
         startedAt: Number(r.started_at),
         lastSeen: Number(r.last_seen),
@@ -142,7 +142,9 @@ export class RegistryStore {
       n.id,
       n.url,
       n.region,
-      n.location ? JSON.stringify(n.location) : null,
+      n.latitude !== undefined && n.longitude !== undefined
+        ? JSON.stringify({ latitude: n.latitude, longitude: n.longitude })
+        : null,
       n.state,
       n.startedAt,
       n.lastSeen,

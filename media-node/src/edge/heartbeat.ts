@@ -5,9 +5,9 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
-  type GeoPoint,
   type Heartbeat,
   INTERNAL_BASE,
+  type NodeLocation,
   type NodeState,
 } from '../../../shared/internal.ts';
 import type { Logger } from '../log.ts';
@@ -21,7 +21,7 @@ export interface HeartbeatOptions {
     nodeId: string;
     url: () => string;
     region: string;
-    location: GeoPoint | undefined;
+    location: NodeLocation | undefined;
     startedAt: number;
   };
   /**
