@@ -8,8 +8,8 @@
  * draining.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CreateSessionResponse, SessionView } from '../shared/api.ts';
 import { mapBounded } from '../edge/src/bounded.ts';
+import type { CreateSessionResponse, SessionView } from '../shared/api.ts';
 import { createLoopbackPeer, waitForGathering } from './support/loopback-peer.ts';
 import { parseMetrics } from './support/prometheus.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
@@ -23,9 +23,27 @@ const REGIONS = {
 type Region = keyof typeof REGIONS;
 /** Cities nearer their region's node than any other node. */
 const NEAR: Record<Region, Array<[number, number]>> = {
-  eu: [[48.86, 2.35], [51.51, -0.13], [52.37, 4.9], [48.14, 11.58], [45.46, 9.19]],
-  us: [[42.36, -71.06], [39.95, -75.17], [38.91, -77.04], [43.65, -79.38], [41.88, -87.63]],
-  ap: [[3.14, 101.69], [-6.2, 106.85], [13.76, 100.5], [10.82, 106.63], [14.6, 120.98]],
+  eu: [
+    [48.86, 2.35],
+    [51.51, -0.13],
+    [52.37, 4.9],
+    [48.14, 11.58],
+    [45.46, 9.19],
+  ],
+  us: [
+    [42.36, -71.06],
+    [39.95, -75.17],
+    [38.91, -77.04],
+    [43.65, -79.38],
+    [41.88, -87.63],
+  ],
+  ap: [
+    [3.14, 101.69],
+    [-6.2, 106.85],
+    [13.76, 100.5],
+    [10.82, 106.63],
+    [14.6, 120.98],
+  ],
 };
 const ORDER: Region[] = ['eu', 'us', 'ap'];
 
@@ -192,9 +210,7 @@ describe('placement by location, three regions', () => {
 
   it('kill -9 of a node: its sessions fail node_lost, new joins go elsewhere', async () => {
     const ap = nodeOf('ap');
-    const victims = await Promise.all(
-      [0, 1, 2].map((i) => placed(`victim-${i}`, near('ap', i))),
-    );
+    const victims = await Promise.all([0, 1, 2].map((i) => placed(`victim-${i}`, near('ap', i))));
     for (const v of victims) expect(v.node.id).toBe(ap.id);
     ap.child.signal('SIGKILL');
     expect((await ap.child.exited).signal).toBe('SIGKILL');

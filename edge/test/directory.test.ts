@@ -118,7 +118,9 @@ describe('capacity without a global round trip', () => {
     expect(res.headers.get('retry-after')).toBe('5');
     expect(await res.json()).toMatchObject({ error: { code: 'capacity_exceeded' } });
     const text = await scrape();
-    expect(metric(text, 'media_edge_placements_refused_total', ['code', 'capacity_exceeded'])).toBe(1);
+    expect(metric(text, 'media_edge_placements_refused_total', ['code', 'capacity_exceeded'])).toBe(
+      1,
+    );
   });
 
   it("the node's next heartbeat starts the count over (placement sees it within the max age)", async () => {
@@ -201,6 +203,23 @@ describe('client location', () => {
     expect(session.node.id).toBe(ap);
     expect(session.node.distanceKm).toBeGreaterThan(800);
     expect(session.node.distanceKm).toBeLessThan(1000);
+  });
+
+  it('with the nearest node full, the client goes to the next nearest (match nearest)', async () => {
+    const [eu, ap] = [uid('eu'), uid('ap')];
+    await heartbeat(eu, { region: 'eu-central', location: FRANKFURT, load: load(100) });
+    await heartbeat(ap, { region: 'ap-southeast', location: SINGAPORE, load: load(0) });
+    const tok = await token(uid('dev'));
+    const session = await created(
+      await trustingEdge()(
+        '/api/media/sessions',
+        authed(tok, 'POST', {}, { [LOCATION_HEADER]: PARIS }),
+      ),
+    );
+    expect(session.node.id).toBe(ap);
+    const text = await scrape();
+    expect(metric(text, 'media_edge_placements_total', ['match', 'nearest'])).toBe(1);
+    expect(metric(text, 'media_edge_placements_total', ['match', 'region'])).toBe(0);
   });
 
   it('a room stays where its first participant put it, whoever joins later', async () => {

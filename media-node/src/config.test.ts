@@ -28,7 +28,12 @@ describe('loadConfig', () => {
 
   it('takes REGION, LATITUDE and LONGITUDE for placement, validated, coordinates both or neither', () => {
     expect(loadConfig(SECRET).location).toBeUndefined();
-    const placed = loadConfig({ ...SECRET, REGION: 'eu-west', LATITUDE: '50.11', LONGITUDE: '-8.68' });
+    const placed = loadConfig({
+      ...SECRET,
+      REGION: 'eu-west',
+      LATITUDE: '50.11',
+      LONGITUDE: '-8.68',
+    });
     expect(placed).toMatchObject({
       region: 'eu-west',
       location: { latitude: 50.11, longitude: -8.68 },

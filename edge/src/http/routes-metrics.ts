@@ -30,10 +30,7 @@ metricsRoutes.get('/', async (c) => {
   // Each object of the deployment: the registry, then shard i and placer i for every i.
   const objects: Array<() => Promise<MetricSample[]>> = [
     () => registry(c).metrics(),
-    ...shards.flatMap((i) => [
-      () => shardByIndex(c, i).metrics(i),
-      () => placer(c, i).metrics(),
-    ]),
+    ...shards.flatMap((i) => [() => shardByIndex(c, i).metrics(i), () => placer(c, i).metrics()]),
   ];
   const results = await mapBounded(objects, SCRAPE_CONCURRENCY, (read) => scrape(read()));
   const answered = results.filter((s): s is MetricSample[] => s !== null);

@@ -14,7 +14,11 @@ import { assertRoomAccess, roomForNewSession } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
 import { sha256Hex } from '../digest.ts';
 import { unwrap } from '../outcome.ts';
-import { type ClientLocation, clientLocation, locationHintFor } from '../placement/client-location.ts';
+import {
+  type ClientLocation,
+  clientLocation,
+  locationHintFor,
+} from '../placement/client-location.ts';
 import { placerIndex } from '../placement/placer-name.ts';
 import { decodeCursor, encodeCursor } from '../session/cursor.ts';
 import { deviceShard, isPrivateRoom, newSessionIdFor, privateRoom } from '../session/ids.ts';

@@ -12,12 +12,7 @@ import type { EdgeConfig } from '../config.ts';
 import type { NodeRecord } from '../registry/node-record.ts';
 import { isPrivateRoom } from '../session/ids.ts';
 import type { Counters } from '../shard/shard-counters.ts';
-import {
-  countedSince,
-  localShare,
-  poolSize,
-  type Reservations,
-} from './capacity-quota.ts';
+import { countedSince, localShare, poolSize, type Reservations } from './capacity-quota.ts';
 import type { ClientLocation } from './client-location.ts';
 
 /** Seconds a client should wait before retrying a refused placement. */

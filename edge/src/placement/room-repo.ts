@@ -24,7 +24,9 @@ export class SqlRoomRepo implements RoomRepo {
     const row = this.#sql
       .exec('SELECT node_id, node_started_at FROM rooms WHERE room = ?', room)
       .toArray()[0];
-    return row ? { nodeId: String(row.node_id), startedAt: Number(row.node_started_at) } : undefined;
+    return row
+      ? { nodeId: String(row.node_id), startedAt: Number(row.node_started_at) }
+      : undefined;
   }
 
   join(room: string, a: RoomAssignment): void {

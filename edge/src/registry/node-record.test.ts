@@ -16,7 +16,11 @@ describe('heartbeats', () => {
   it('registers a node (url without trailing slash), with its location when it sends one', () => {
     const first = applyHeartbeat(undefined, hb(), 1_000);
     expect(first.lost).toBeNull();
-    expect(first.record).toMatchObject({ id: 'n1', url: 'http://127.0.0.1:30006', lastSeen: 1_000 });
+    expect(first.record).toMatchObject({
+      id: 'n1',
+      url: 'http://127.0.0.1:30006',
+      lastSeen: 1_000,
+    });
     expect(first.record).not.toHaveProperty('latitude');
     const location = { latitude: 50.1, longitude: 8.7 };
     const again = applyHeartbeat(first.record!, hb({ location }), 2_000);

@@ -56,9 +56,7 @@ export function applyHeartbeat(
       id: hb.nodeId,
       url: hb.url.replace(/\/+$/, ''),
       region: hb.region,
-      ...(hb.location
-        ? { latitude: hb.location.latitude, longitude: hb.location.longitude }
-        : {}),
+      ...(hb.location ? { latitude: hb.location.latitude, longitude: hb.location.longitude } : {}),
       state: hb.state,
       startedAt: hb.startedAt,
       lastSeen: now,

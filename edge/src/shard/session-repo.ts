@@ -43,9 +43,10 @@ function toRecord(r: Row): SessionRecord {
     nodeId: String(r.node_id),
     nodeRegion: String(r.node_region),
     nodeUrl: String(r.node_url),
-    nodeDistanceKm: r.node_distance_km === null || r.node_distance_km === undefined
-      ? null
-      : Number(r.node_distance_km),
+    nodeDistanceKm:
+      r.node_distance_km === null || r.node_distance_km === undefined
+        ? null
+        : Number(r.node_distance_km),
     iceCandidates: Number(r.ice_candidates),
     tracks: JSON.parse(String(r.tracks)) as TrackInfo[],
     metadata:

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { MediaError } from '../../../shared/errors.ts';
 import type { EventBody, SessionEvent } from '../../../shared/events.ts';
 import type { ScalarKey } from '../metrics/definitions.ts';
+import type { PlacedNode } from '../placement/placer-core.ts';
 import type { SessionRecord } from '../session/view.ts';
 import type { EventLog } from './event-log.ts';
 import type { ListFilter, SessionRepo } from './session-repo.ts';
-import type { PlacedNode } from '../placement/placer-core.ts';
 import { type CoreConfig, ShardCore } from './shard-core.ts';
 
 const config: CoreConfig = {

@@ -14,7 +14,10 @@ export function directoryAged(): Promise<void> {
 
 /** The edge's metrics text (admin scrape). */
 export async function scrape(): Promise<string> {
-  const res = await call('/api/media/metrics', authed(await token(uid('ops'), { admin: true }), 'GET'));
+  const res = await call(
+    '/api/media/metrics',
+    authed(await token(uid('ops'), { admin: true }), 'GET'),
+  );
   if (res.status !== 200) throw new Error(`metrics ${res.status}`);
   return res.text();
 }
