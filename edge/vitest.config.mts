@@ -14,12 +14,14 @@ export default defineConfig({
       wrangler: { configPath: `${root}wrangler.toml` },
       miniflare: {
         // Test values: short timeouts keep "node does not answer" tests fast; fixed secrets so
-        // the tests do not depend on a local .dev.vars.
+        // the tests do not depend on a local .dev.vars; a short node-directory age so a test
+        // that changes a node's state waits a fraction of a second for placement to see it.
         bindings: {
           JWT_SECRET: TEST_JWT_SECRET,
           NODE_SHARED_SECRET: TEST_NODE_SECRET,
           NODE_TIMEOUT_MS: '400',
           SHARD_COUNT: '4',
+          NODE_DIRECTORY_MAX_AGE_MS: '300',
         },
       },
     }),

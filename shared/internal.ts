@@ -72,6 +72,15 @@ export interface NodeRoomView {
   participants: Array<Pick<NodeSessionView, 'sessionId' | 'deviceId' | 'state' | 'tracks'>>;
 }
 
+/** Where a node is, in degrees (its LATITUDE / LONGITUDE settings). */
+export const nodeLocationSchema = z
+  .object({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+  })
+  .strict();
+export type NodeLocation = z.infer<typeof nodeLocationSchema>;
+
 export const NODE_STATES = ['ready', 'draining', 'stopped'] as const;
 export type NodeState = (typeof NODE_STATES)[number];
 
@@ -89,6 +98,11 @@ export const heartbeatSchema = z
     /** Base URL the edge uses to reach this node's internal API. */
     url: z.url({ protocol: /^https?$/ }),
     region: z.string().min(1).max(32),
+    /**
+     * Where the node is (degrees, WGS 84), for nearest-node placement. Optional: a node without
+     * it is placed by load only (`fallback`), and older nodes keep registering.
+     */
+    location: nodeLocationSchema.optional(),
     state: z.enum(NODE_STATES),
     /** Process start, ms since epoch: a restart is a new instance (its old sessions are gone). */
     startedAt: z.number().int().min(0),

@@ -24,7 +24,13 @@ export interface Config {
   /** Bind address of the HTTP server. */
   host: string;
   nodeId: string;
+  /** Region name reported to the edge (`REGION`, e.g. `eu-west`); placement prefers it. */
   region: string;
+  /**
+   * Where the node is, in degrees (`LATITUDE`, `LONGITUDE`, both or neither): the edge sends
+   * each room to the node nearest its first participant. Undefined: placed by load only.
+   */
+  location: { latitude: number; longitude: number } | undefined;
   /** Base URL the edge uses to reach this node; `undefined` until the port is known when port=0. */
   publicUrl: string | undefined;
   /** Edge base URL for heartbeats and events; `undefined` runs standalone. */
@@ -168,6 +174,25 @@ function url(name: string) {
     });
 }
 
+/** A coordinate in decimal degrees within [-limit, limit] (`48.85`, `-33.87`); unset: undefined. */
+function degrees(name: string, limit: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const value = /^[-+]?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(value) || Math.abs(value) > limit) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be decimal degrees between -${limit} and ${limit}, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
 const iceServerSchema = z.object({
   urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   username: z.string().optional(),
@@ -195,6 +220,8 @@ const envSchema = z.object({
   HOST: ip('HOST', '127.0.0.1'),
   NODE_ID: z.string().optional(),
   REGION: z.string().optional(),
+  LATITUDE: degrees('LATITUDE', 90),
+  LONGITUDE: degrees('LONGITUDE', 180),
   PUBLIC_URL: url('PUBLIC_URL'),
   EDGE_URL: url('EDGE_URL'),
   NODE_SHARED_SECRET: z.string().optional(),
@@ -319,7 +346,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     );
   }
   const region = e.REGION ?? 'local';
-  if (region.length < 1 || region.length > 32) problems.push('REGION must be 1-32 characters');
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(region)) {
+    problems.push(
+      `REGION must be 1-32 characters of A-Z a-z 0-9 _ . - (e.g. eu-west), got ${JSON.stringify(region)}`,
+    );
+  }
+  if ((e.LATITUDE === undefined) !== (e.LONGITUDE === undefined)) {
+    problems.push(
+      'LATITUDE and LONGITUDE (decimal degrees) must be set together, or neither (placement by load only)',
+    );
+  }
+  const location =
+    e.LATITUDE !== undefined && e.LONGITUDE !== undefined
+      ? { latitude: e.LATITUDE, longitude: e.LONGITUDE }
+      : undefined;
   let portRange: [number, number] | undefined;
   if (e.ICE_PORT_MIN || e.ICE_PORT_MAX) {
     if (!e.ICE_PORT_MIN || !e.ICE_PORT_MAX || e.ICE_PORT_MIN >= e.ICE_PORT_MAX) {
@@ -353,6 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     host: e.HOST,
     nodeId,
     region,
+    location,
     publicUrl: e.PUBLIC_URL ?? (e.PORT === 0 ? undefined : `http://${hostInUrl}:${e.PORT}`),
     edgeUrl: e.EDGE_URL,
     nodeKey: nodeKey as string,

@@ -1,11 +1,14 @@
-/** `GET /api/media/metrics` (admin): every shard's and the registry's counters, Prometheus text. */
+/**
+ * `GET /api/media/metrics` (admin): the counters of every shard, every room placer and the
+ * registry, summed, in Prometheus text.
+ */
 import { Hono } from 'hono';
 import { assertAdmin } from '../auth/access.ts';
 import { mapBounded, withTimeout } from '../bounded.ts';
 import type { MetricSample } from '../metrics/definitions.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
 import { flushRequestMetrics } from '../metrics/request-flush.ts';
-import { type AppEnv, config, registry, shardByIndex } from './context.ts';
+import { type AppEnv, config, placer, registry, shardByIndex } from './context.ts';
 
 /** Objects scraped at once, and how long each may take, in ms. */
 const SCRAPE_CONCURRENCY = 8;
@@ -24,14 +27,14 @@ metricsRoutes.get('/', async (c) => {
       SCRAPE_TIMEOUT_MS,
       null,
     );
-  const [fromRegistry, ...fromShards] = await Promise.all([
-    scrape(registry(c).metrics()),
-    ...(await mapBounded(shards, SCRAPE_CONCURRENCY, async (i) =>
-      scrape(shardByIndex(c, i).metrics(i)),
-    )),
-  ]);
-  const answered = [fromRegistry, ...fromShards].filter((s): s is MetricSample[] => s !== null);
-  const unreachable = shards.length + 1 - answered.length;
+  // Each object of the deployment: the registry, then shard i and placer i for every i.
+  const objects: Array<() => Promise<MetricSample[]>> = [
+    () => registry(c).metrics(),
+    ...shards.flatMap((i) => [() => shardByIndex(c, i).metrics(i), () => placer(c, i).metrics()]),
+  ];
+  const results = await mapBounded(objects, SCRAPE_CONCURRENCY, (read) => scrape(read()));
+  const answered = results.filter((s): s is MetricSample[] => s !== null);
+  const unreachable = objects.length - answered.length;
   const samples = answered.flat();
   samples.push({ metric: 'scrape_unreachable', label: '', value: unreachable });
   return c.text(renderPrometheus(samples), 200, {

@@ -28,7 +28,7 @@ const sessionView: Json = {
     echo: { type: 'boolean' },
     state: schemaRef('SessionState'),
     reason: schemaRef('EndReason'),
-    node: { oneOf: [schemaRef('NodeRef'), { type: 'null' }] },
+    node: { oneOf: [schemaRef('SessionNodeRef'), { type: 'null' }] },
     iceCandidates: { type: 'integer' },
     tracks: { type: 'array', items: schemaRef('Track') },
     metadata: { type: 'object' },
@@ -47,7 +47,7 @@ const schemas: Record<string, Json> = {
       sessionId: str,
       room: str,
       state: schemaRef('SessionState'),
-      node: schemaRef('NodeRef'),
+      node: schemaRef('SessionNodeRef'),
       iceServers: { type: 'array', items: { type: 'object' } },
       expiresAt: time,
       links: {

@@ -28,14 +28,17 @@ import { isHistogramKey, isScalarKey, type MetricSample } from '../metrics/defin
 import type { RequestBatch } from '../metrics/request-metrics.ts';
 import { callNode } from '../node/node-client.ts';
 import { capture, type Outcome } from '../outcome.ts';
+import type { PlacedNode } from '../placement/placer-core.ts';
+import { placerIndex, placerName } from '../placement/placer-name.ts';
 import { earliest } from '../session/reaper.ts';
+import { addColumn } from '../sql-schema.ts';
 import { SqlEventLog } from './event-log.ts';
 import { EventSockets } from './event-sockets.ts';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
 import { SqlIdempotencyStore } from './idempotency-store.ts';
 import { SHARD_SCHEMA } from './schema.ts';
 import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
-import { type CreateInput, type PlacedNode, ShardCore } from './shard-core.ts';
+import { type CreateInput, ShardCore } from './shard-core.ts';
 import { FLUSH_DELAY_MS, ShardCounters } from './shard-counters.ts';
 
 /** Header on the internal upgrade request that carries the authenticated caller. */
@@ -58,6 +61,7 @@ export class SessionShard extends DurableObject<Env> {
     const config = loadConfig(env);
     const sql = ctx.storage.sql;
     for (const statement of SHARD_SCHEMA) sql.exec(statement);
+    addColumn(sql, 'sessions', 'node_distance_km', 'REAL');
     this.#sessions = new SqlSessionRepo(sql);
     this.#idempotency = new SqlIdempotencyStore(sql);
     const events = new SqlEventLog(sql);
@@ -76,7 +80,9 @@ export class SessionShard extends DurableObject<Env> {
         wake: (at) => this.#wake(at),
       },
     );
-    const registry = () => env.NODE_REGISTRY.getByName('global');
+    // Only named rooms are released (shard-core.ts), so the device does not pick the placer.
+    const placer = (room: string) =>
+      env.ROOM_PLACER.getByName(placerName(placerIndex(room, '', config.SHARD_COUNT)));
     this.#core = new ShardCore({
       sessions: this.#sessions,
       events,
@@ -88,7 +94,7 @@ export class SessionShard extends DurableObject<Env> {
           timeoutMs: config.NODE_TIMEOUT_MS,
         }),
       config,
-      releaseRoom: (room) => registry().release(room),
+      releaseRoom: (room) => placer(room).release(room),
       transaction: (fn) =>
         ctx.storage.transactionSync(() => {
           const value = fn();
@@ -152,7 +158,7 @@ export class SessionShard extends DurableObject<Env> {
     return this.#op(() => this.#core.applyNodeEvents(nodeId, events, Date.now()));
   }
 
-  /** Called by the registry when a node instance is gone. */
+  /** Called by the registry's alarm when a node instance is gone. */
   failNode(nodeId: string, reason: EndReason, before: number): Promise<Outcome<number>> {
     return this.#op(() => this.#core.failNode(nodeId, reason, before, Date.now()));
   }

@@ -22,6 +22,7 @@ import type { Caller } from '../auth/token.ts';
 import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
 import type { NodeCall } from '../node/node-client.ts';
+import type { PlacedNode } from '../placement/placer-core.ts';
 import { admitCandidates } from '../session/candidate-limit.ts';
 import { isPrivateRoom } from '../session/ids.ts';
 import { nextDeadline, type ReapTimings, reapAction } from '../session/reaper.ts';
@@ -30,12 +31,6 @@ import { applyTrack, type SessionRecord, toView } from '../session/view.ts';
 import type { EventLog } from './event-log.ts';
 import type { ListFilter, SessionRepo } from './session-repo.ts';
 import type { Counters } from './shard-counters.ts';
-
-export interface PlacedNode {
-  id: string;
-  region: string;
-  url: string;
-}
 
 export interface CreateInput {
   sessionId: string;
@@ -73,7 +68,7 @@ export interface ShardDeps {
   sockets: Publisher;
   callNode: NodeCaller;
   config: CoreConfig;
-  /** Tells the registry a session left its room (best effort). */
+  /** Tells the room's placer a session left its room (best effort). */
   releaseRoom(room: string): Promise<void>;
   /** Runs `fn` as one storage transaction (pending counters are written with it). */
   transaction<T>(fn: () => T): T;
@@ -132,6 +127,7 @@ export class ShardCore {
       nodeId: node.id,
       nodeRegion: node.region,
       nodeUrl: node.url,
+      nodeDistanceKm: node.distanceKm,
       iceCandidates: 0,
       tracks: [],
       metadata: input.metadata,

@@ -7,6 +7,7 @@ import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
+import { admits } from '../../../shared/load-score.ts';
 import { assertWebRtcSdp } from '../../../shared/sdp-check.ts';
 import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
 import type { Config } from '../config.ts';
@@ -166,7 +167,7 @@ export class SessionRegistry implements SessionHost {
         RETRY_AFTER_CAPACITY_S,
       );
     }
-    if (this.#sessions.size >= this.#o.config.maxSessions) {
+    if (!admits({ sessions: this.#sessions.size, maxSessions: this.#o.config.maxSessions })) {
       throw atCapacityError(this.#o.config.maxSessions);
     }
     const session = new Session({
