@@ -40,11 +40,7 @@ sessionRoutes.post('/', async (c) => {
   const { text, value } = await readJson(c);
   const body = parseValue(createSessionSchema, value);
   const key = c.req.header('idempotency-key');
-  const client = clientLocation(
-    c.req.raw.headers,
-    c.req.raw.cf as Record<string, unknown> | undefined,
-    config(c).TRUST_LOCATION_HEADER,
-  );
+  const client = locationOf(c);
   if (key === undefined) return c.json(await createSession(c, caller, body, client), 201);
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new MediaError('invalid_request', 'Idempotency-Key must be 1-255 printable characters', {
@@ -96,6 +92,15 @@ sessionRoutes.post('/', async (c) => {
  * stores it on the device's shard. Both objects are created near this client if this is their
  * first use (location hints).
  */
+/** The caller's location for placement: `request.cf`, or the header when trusted. */
+export function locationOf(c: AppContext): ClientLocation | null {
+  return clientLocation(
+    c.req.raw.headers,
+    c.req.raw.cf as Record<string, unknown> | undefined,
+    config(c).TRUST_LOCATION_HEADER,
+  );
+}
+
 export async function createSession(
   c: AppContext,
   caller: Caller,

@@ -22,7 +22,7 @@ import { parseSdpFrag } from '../whip/sdpfrag.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { authenticate, limitBody } from './middleware.ts';
 import { parseValue } from './parse.ts';
-import { createSession } from './routes-sessions.ts';
+import { createSession, locationOf } from './routes-sessions.ts';
 import { sessionStub } from './session-stub.ts';
 
 export type IngestProtocol = 'whip' | 'whep';
@@ -114,7 +114,7 @@ async function open(c: AppContext, protocol: IngestProtocol, mode: SessionMode) 
   requireContentType(c, SDP);
   const sdp = await bodyText(c);
   assertOffer(sdp);
-  const created = await createSession(c, caller, { room, metadata: { protocol } });
+  const created = await createSession(c, caller, { room, metadata: { protocol } }, locationOf(c));
   const id = created.sessionId;
   const stub = sessionStub(c, id);
   let answer: string;

@@ -34,7 +34,7 @@ import { toWireSdp } from './sdp/wire-sdp.ts';
 import { type AttachOptions, attachSubscription, type Subscription } from './subscription.ts';
 import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
 import { ViewSlots } from './view-slots.ts';
-import { patchNackHandler, patchSenderBwe, startRestartedIce } from './werift-patches.ts';
+import { patchNackHandler, startRestartedIce } from './werift-patches.ts';
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
 const GATHER_TIMEOUT_MS = 3_000;
