@@ -10,6 +10,7 @@ import {
   type RtpPacket,
 } from 'werift';
 import type { TrackInfo } from '../../../shared/api.ts';
+import type { NegotiatedExtension } from '../fast/rtp-extensions.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { Forwarder } from './forwarder.ts';
@@ -37,6 +38,8 @@ export interface PublishedTrackOptions {
   publisherDeviceId: string;
   track: MediaStreamTrack;
   receiver: RTCRtpReceiver;
+  /** The publisher's negotiated header extensions (its transceiver's, with its ids). */
+  extensions(): readonly NegotiatedExtension[];
   counters: RtpCounters;
   /** Called per received packet (idle detection). */
   onReceived(): void;
@@ -50,6 +53,7 @@ export class PublishedTrack {
   readonly publisherDeviceId: string;
   readonly #track: MediaStreamTrack;
   readonly #receiver: RTCRtpReceiver;
+  readonly #extensions: () => readonly NegotiatedExtension[];
   readonly #forwarders = new Set<Forwarder>();
   readonly #history: Array<RtpPacket | undefined> = new Array(HISTORY_SIZE);
   /** Packets from the publisher dropped as duplicates of one already forwarded. */
@@ -66,6 +70,7 @@ export class PublishedTrack {
     this.publisherDeviceId = o.publisherDeviceId;
     this.#track = o.track;
     this.#receiver = o.receiver;
+    this.#extensions = o.extensions;
     this.#report = o.report;
     const counters = o.counters;
     const onReceived = o.onReceived;
@@ -88,9 +93,7 @@ export class PublishedTrack {
           return;
         }
         history[slot] = rtp;
-        // The publisher's header-extension ids mean nothing in the subscribers' sessions (each
-        // negotiates its own map); werift's sender would copy them through verbatim.
-        if (rtp.header.extensions.length > 0) rtp.header.extensions = [];
+        // Header extensions stay: each forwarder rewrites them for its subscriber's ids.
         for (const forwarder of forwarders) forwarder.forward(rtp);
       }),
     );
@@ -100,6 +103,11 @@ export class PublishedTrack {
   /** The codec the publisher negotiated first (what it sends), undefined before negotiation. */
   get codec(): { mimeType: string; clockRate: number } | undefined {
     return this.#track.codec;
+  }
+
+  /** The publisher's negotiated header extensions (ids as its packets carry them). */
+  get extensions(): readonly NegotiatedExtension[] {
+    return this.#extensions();
   }
 
   get info(): TrackInfo {

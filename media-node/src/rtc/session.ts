@@ -203,7 +203,11 @@ export class Session {
     if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
     const sender = transceiver.sender;
     patchSenderBwe(sender.senderBWE);
-    const forwarder = this.#o.forwarding.create(sender, () => this.activity++);
+    const forwarder = this.#o.forwarding.create(
+      sender,
+      () => this.activity++,
+      () => track.extensions,
+    );
     // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
     const pli = sender.onPictureLossIndication.subscribe(
       guard(this.#o.report, 'pli', () => track.requestKeyframe()),
@@ -456,13 +460,20 @@ export class Session {
       publisherDeviceId: this.deviceId,
       track,
       receiver: transceiver.receiver,
+      extensions: () => transceiver.headerExtensions,
       counters: this.#o.counters,
       onReceived: () => this.activity++,
       report: this.#o.report,
     });
     if (this.echo) {
       published.add(
-        new WeriftSenderForwarder(transceiver.sender, this.#o.counters, () => {}, this.#o.report),
+        new WeriftSenderForwarder(
+          transceiver.sender,
+          this.#o.counters,
+          () => {},
+          this.#o.report,
+          () => transceiver.headerExtensions,
+        ),
       );
     }
     this.published.set(id, published);
