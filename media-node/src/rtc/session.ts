@@ -22,6 +22,7 @@ import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import { extensionsForNewSection } from './sdp/header-extensions.ts';
 import type { AcceptedCodec, PreparedOffer } from './sdp/remote-offer.ts';
 import { canReceive, preferenceFor } from './sdp/subscription-codec.ts';
 import { toWireSdp } from './sdp/wire-sdp.ts';
@@ -201,6 +202,14 @@ export class Session {
       streams: [new MediaStream({ id: track.publisherSessionId })],
     });
     if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
+    // The client's ids, not werift's defaults, for the extensions of the new section.
+    transceiver.headerExtensions = extensionsForNewSection(
+      this.#pc.getConfiguration().headerExtensions[track.kind] ?? [],
+      this.#pc
+        .getTransceivers()
+        .filter((t) => t !== transceiver)
+        .flatMap((t) => t.headerExtensions),
+    );
     const sender = transceiver.sender;
     patchSenderBwe(sender.senderBWE);
     const forwarder = this.#o.forwarding.create(

@@ -10,7 +10,7 @@
  * does not give yet; towards subscribers the numbers are written, ready for a send-side estimator.
  */
 import {
-  type RTCRtpHeaderExtensionParameters,
+  RTCRtpHeaderExtensionParameters,
   useAbsSendTime,
   useAudioLevelIndication,
   useRepairedRtpStreamId,
@@ -36,4 +36,47 @@ export function weriftHeaderExtensions(): {
     audio: [mid, absSendTime, transportCc, useAudioLevelIndication()],
     video: [mid, absSendTime, transportCc, useSdesRTPStreamId(), useRepairedRtpStreamId()],
   };
+}
+
+/** One `a=extmap` of a section: id and URI. */
+export interface ExtensionId {
+  id: number;
+  uri: string;
+}
+
+/**
+ * The ids for a section the node adds in a renegotiation offer. werift numbers a new section's
+ * extensions from its configuration, but the client's own sections (from its offer) carry the
+ * client's ids, and in one BUNDLE group an id must mean one URI (RFC 8843 9.2): Chromium refused
+ * our re-offer when its `4` (mid) met our `4` (audio level), and the new tracks never arrived.
+ * So: a URI the session already negotiated keeps that id; another URI gets its configured id if
+ * free, else the lowest free one-byte id (1-14); none free: the extension is left out.
+ */
+export function extensionsForNewSection(
+  wanted: readonly ExtensionId[],
+  negotiated: readonly ExtensionId[],
+): RTCRtpHeaderExtensionParameters[] {
+  const byUri = new Map<string, number>();
+  const taken = new Set<number>();
+  for (const e of negotiated) {
+    if (!byUri.has(e.uri)) byUri.set(e.uri, e.id);
+    taken.add(e.id);
+  }
+  const out: RTCRtpHeaderExtensionParameters[] = [];
+  for (const e of wanted) {
+    let id = byUri.get(e.uri);
+    if (id === undefined) {
+      id = !taken.has(e.id) ? e.id : firstFree(taken);
+      if (id === undefined) continue;
+      taken.add(id);
+      byUri.set(e.uri, id);
+    }
+    out.push(new RTCRtpHeaderExtensionParameters({ id, uri: e.uri }));
+  }
+  return out;
+}
+
+function firstFree(taken: ReadonlySet<number>): number | undefined {
+  for (let id = 1; id <= 14; id++) if (!taken.has(id)) return id;
+  return undefined;
 }
