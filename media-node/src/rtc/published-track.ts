@@ -14,6 +14,7 @@ import type { NegotiatedExtension } from '../fast/rtp-extensions.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { Forwarder } from './forwarder.ts';
+import { isKeyframeStart, type KeyframeCodec, keyframeCodec } from './keyframe.ts';
 
 /**
  * Sender SSRC of our PLIs. werift's `receiver.sendRtcpPLI` uses the SSRC of the transceiver's
@@ -31,6 +32,13 @@ const KEYFRAME_MIN_INTERVAL_MS = 200;
  * answer fast-path subscribers' NACKs and recognise duplicates from the publisher.
  */
 const HISTORY_SIZE = 512;
+/**
+ * A keyframe asked for and not seen this long after is asked for again (the PLI or the
+ * keyframe's first packet was lost; without this, a joining subscriber froze until the next
+ * periodic keyframe), up to `KEYFRAME_RETRIES` times.
+ */
+const KEYFRAME_RETRY_MS = 1_000;
+const KEYFRAME_RETRIES = 3;
 
 export interface PublishedTrackOptions {
   id: string;
@@ -58,6 +66,14 @@ export class PublishedTrack {
   readonly #history: Array<RtpPacket | undefined> = new Array(HISTORY_SIZE);
   /** Packets from the publisher dropped as duplicates of one already forwarded. */
   duplicatesDropped = 0;
+  /** Keyframes received from the publisher (first packets, keyframe.ts). */
+  keyframes = 0;
+  /** `performance.now()` of the last keyframe's first packet (-1: none yet). */
+  lastKeyframeAt = -1;
+  /** When the keyframe asked for was asked (-1: none pending), and the retries made. */
+  #keyframeAskedAt = -1;
+  #keyframeRetries = 0;
+  #keyframeCodec: KeyframeCodec | undefined;
   readonly #unsubscribe: () => void;
   readonly #report: ErrorReporter;
   #lastKeyframeRequest = 0;
@@ -93,6 +109,7 @@ export class PublishedTrack {
           return;
         }
         history[slot] = rtp;
+        if (this.kind === 'video') this.#watchKeyframe(rtp.payload);
         // Header extensions stay: each forwarder rewrites them for its subscriber's ids.
         for (const forwarder of forwarders) forwarder.forward(rtp);
       }),
@@ -134,8 +151,38 @@ export class PublishedTrack {
 
   /** Asks the publisher for a keyframe (werift does not forward subscribers' PLIs itself). */
   requestKeyframe(): void {
+    if (this.#closed || this.kind !== 'video') return;
+    if (this.#keyframeAskedAt < 0) this.#keyframeRetries = 0;
+    this.#keyframeAskedAt = performance.now();
+    this.#sendPli();
+  }
+
+  /** Counts keyframes; asks again when the one requested does not come. */
+  #watchKeyframe(payload: Buffer): void {
+    this.#keyframeCodec ??= keyframeCodec(this.#track.codec?.mimeType);
+    const codec = this.#keyframeCodec;
+    if (codec === undefined) return;
+    const now = performance.now();
+    if (isKeyframeStart(codec, payload)) {
+      this.keyframes++;
+      this.lastKeyframeAt = now;
+      this.#keyframeAskedAt = -1;
+      return;
+    }
+    const asked = this.#keyframeAskedAt;
+    if (asked < 0 || now - asked < KEYFRAME_RETRY_MS) return;
+    if (this.#keyframeRetries >= KEYFRAME_RETRIES) {
+      this.#keyframeAskedAt = -1;
+      return;
+    }
+    this.#keyframeRetries++;
+    this.#keyframeAskedAt = now;
+    this.#sendPli();
+  }
+
+  #sendPli(): void {
     const ssrc = this.#track.ssrc;
-    if (this.#closed || this.kind !== 'video' || ssrc === undefined) return;
+    if (ssrc === undefined) return;
     const now = Date.now();
     if (now - this.#lastKeyframeRequest < KEYFRAME_MIN_INTERVAL_MS) return;
     this.#lastKeyframeRequest = now;
