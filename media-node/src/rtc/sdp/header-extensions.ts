@@ -1,13 +1,13 @@
 /**
  * The RTP header extensions every peer of this platform negotiates (werift's `headerExtensions`
- * configuration). What the forwarder does with each is in fast/rtp-extensions.ts: mid,
- * abs-send-time and transport-cc are written per hop, the audio level is passed through, rid and
- * repaired-rid name a publisher's encodings (simulcast).
+ * configuration). What the forwarder does with each is in fast/rtp-extensions.ts: mid and
+ * abs-send-time are written per hop, the audio level is passed through, rid and repaired-rid
+ * name a publisher's encodings (simulcast).
  *
- * transport-cc is negotiated as an extension only, without the `transport-cc` RTCP feedback on
- * any codec: werift then sends no transport feedback to publishers, so a browser publisher keeps
- * its current (receiver-report) rate control instead of waiting for feedback that our estimator
- * does not give yet; towards subscribers the numbers are written, ready for a send-side estimator.
+ * transport-cc is not negotiated yet, although the forwarder can write it (rtp-extensions.ts):
+ * with it in the node's re-offer, GStreamer 1.22's webrtcbin decoded nothing of the new
+ * sections (test/interop-gstreamer.test.ts, room), and nothing here consumes its feedback. The
+ * bandwidth estimator (issue 16) should add it together with the `transport-cc` RTCP feedback.
  */
 import {
   RTCRtpHeaderExtensionParameters,
@@ -16,7 +16,6 @@ import {
   useRepairedRtpStreamId,
   useSdesMid,
   useSdesRTPStreamId,
-  useTransportWideCC,
 } from 'werift';
 
 /**
@@ -31,10 +30,9 @@ export function weriftHeaderExtensions(): {
 } {
   const mid = useSdesMid();
   const absSendTime = useAbsSendTime();
-  const transportCc = useTransportWideCC();
   return {
-    audio: [mid, absSendTime, transportCc, useAudioLevelIndication()],
-    video: [mid, absSendTime, transportCc, useSdesRTPStreamId(), useRepairedRtpStreamId()],
+    audio: [mid, absSendTime, useAudioLevelIndication()],
+    video: [mid, absSendTime, useSdesRTPStreamId(), useRepairedRtpStreamId()],
   };
 }
 
