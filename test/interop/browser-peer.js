@@ -189,12 +189,26 @@ globalThis.interopPeer = {
       const [r, gr, b] = g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
       return [r, gr, b];
     });
+    // What the node's header extensions give a receiver: the audio level of the ssrc-audio-level
+    // extension (RFC 6464; absent without it) and the negotiated extension URIs per receiver.
+    const receivers = pc
+      .getTransceivers()
+      .filter((t) => t.currentDirection === 'recvonly' || t.currentDirection === 'sendrecv')
+      .map((t) => t.receiver);
+    const audioLevels = receivers
+      .filter((r) => r.track.kind === 'audio')
+      .map((r) => r.getSynchronizationSources()[0]?.audioLevel ?? null);
+    const receiverExtensions = receivers.map((r) =>
+      r.getParameters().headerExtensions.map((e) => e.uri),
+    );
     return {
       framesDecoded,
       audioEnergy,
       audioPeakHz,
       decodedAudioEnergy,
       audioPackets,
+      audioLevels,
+      receiverExtensions,
       sentCodec,
       pair,
       colours,

@@ -21,6 +21,7 @@ function videoTrack() {
     receiver,
     counters: { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 },
     onReceived: () => {},
+    extensions: () => [],
     report: (error) => {
       throw error;
     },

@@ -213,6 +213,9 @@ export class SessionRegistry implements SessionHost {
         'sdp_section_rejected',
       );
     }
+    for (const what of offer.droppedExtensions) {
+      this.#o.log?.warn({ sessionId: id, extension: what }, 'sdp_extmap_conflict_dropped');
+    }
     return offer;
   }
 

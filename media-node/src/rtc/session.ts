@@ -22,6 +22,7 @@ import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import { extensionsForNewSection } from './sdp/header-extensions.ts';
 import {
   type IceCredentials,
   iceCredentialsOf,
@@ -277,6 +278,14 @@ export class Session {
       streams: [new MediaStream({ id: track.publisherSessionId })],
     });
     if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
+    // The client's ids, not werift's defaults, for the extensions of the new section.
+    transceiver.headerExtensions = extensionsForNewSection(
+      this.#pc.getConfiguration().headerExtensions[track.kind] ?? [],
+      this.#pc
+        .getTransceivers()
+        .filter((t) => t !== transceiver)
+        .flatMap((t) => t.headerExtensions),
+    );
     this.#subscriptions.set(track.id, attachSubscription(track, transceiver, this.#attach));
     this.#negotiator.request();
   }
@@ -519,13 +528,20 @@ export class Session {
       publisherDeviceId: this.deviceId,
       track,
       receiver: transceiver.receiver,
+      extensions: () => transceiver.headerExtensions,
       counters: this.#o.counters,
       onReceived: () => this.activity++,
       report: this.#o.report,
     });
     if (this.echo) {
       published.add(
-        new WeriftSenderForwarder(transceiver.sender, this.#o.counters, () => {}, this.#o.report),
+        new WeriftSenderForwarder(
+          transceiver.sender,
+          this.#o.counters,
+          () => {},
+          this.#o.report,
+          () => transceiver.headerExtensions,
+        ),
       );
     }
     this.published.set(id, published);

@@ -32,7 +32,7 @@ export function attachSubscription(
 ): Subscription {
   const sender = transceiver.sender;
   patchSenderBwe(sender.senderBWE);
-  const forwarder = o.forwarding.create(sender, o.onSent);
+  const forwarder = o.forwarding.create(sender, o.onSent, () => track.extensions);
   // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
   const pli = sender.onPictureLossIndication.subscribe(
     guard(o.report, 'pli', () => track.requestKeyframe()),
