@@ -6,6 +6,11 @@
  * generator (its own process) over the same window.
  *
  *   npm run bench:signaling [-- --seconds 6 --connections 100 --shards 1,32 --storage disk,memory]
+ *                           [--routes create,get]   (only the routes whose name contains one)
+ *
+ * The create run also prints the calls it caused into the one NodeRegistry object, per create
+ * (`media_edge_registry_calls_total`): placement reads a node directory each room placer pulls
+ * at most every NODE_DIRECTORY_MAX_AGE_MS, so at steady state this stays far below 0.05.
  *
  * Storage: both by default. `disk`: the Durable Objects' SQLite files on the machine's disk, as
  * `npm start` stores them (every commit waits for an fsync); `memory`: on tmpfs (/dev/shm), so
@@ -27,6 +32,7 @@ import { buildBenchWorkers } from './signaling/bench-edge.ts';
 import { countWarnings } from './signaling/edge-warnings.ts';
 import { type HeyResult, heyAvailable, runHey } from './signaling/hey.ts';
 import type { LoadSpec } from './signaling/load-spec.ts';
+import { perCreate, readCreateCounters } from './signaling/registry-calls.ts';
 import { type MeteredLoad, runLoad } from './signaling/run-load.ts';
 import { seedSessions } from './signaling/seed.ts';
 import { startSignalingTarget } from './signaling/target.ts';
@@ -40,6 +46,10 @@ const SHARDS = listOption(argv, 'shards', [1, 32]);
 const ICE_POOL = numberOption(argv, 'ice-pool', 1200);
 const READER_SESSIONS = 64;
 const STORAGES = (option(argv, 'storage') ?? 'disk,memory').split(',');
+/** Routes run (substrings of their names); every one by default. Baselines always run. */
+const ROUTES = option(argv, 'routes')?.split(',');
+const wanted = (route: string) =>
+  route.startsWith('baseline') || !ROUTES || ROUTES.some((r) => route.includes(r));
 for (const s of STORAGES) {
   if (s !== 'memory' && s !== 'disk') throw new Error('--storage must list memory and/or disk');
 }
@@ -61,6 +71,15 @@ interface Row {
 
 const workDirs: string[] = [];
 const rows: Row[] = [];
+/** Calls into the NodeRegistry object caused by the create run, per create. */
+const registryPerCreate: Array<{
+  storage: string;
+  shards: number;
+  calls: number;
+  creates: number;
+  byOp: Record<string, number>;
+  perCreate: number;
+}> = [];
 const heyRuns: Array<{ storage: string; shards: number; sessions: number; hey: HeyResult }> = [];
 /** The edge's warn/error log lines per shard configuration, by event and reason. */
 const edgeWarnings: Record<string, Record<string, number>> = {};
@@ -101,6 +120,7 @@ async function runShardConfig(
       spec: Omit<LoadSpec, 'origin' | 'connections' | 'durationSeconds'>,
       record = true,
     ) => {
+      if (!wanted(route)) return undefined;
       const load = await runLoad({ origin, ...base, ...spec }, metered, runDir, route);
       if (record) rows.push({ storage, shards, route, load });
       console.log(
@@ -154,13 +174,22 @@ async function runShardConfig(
       headers: {},
     });
     const idsFile = join(runDir, 'created-ids.txt');
-    await step('create session', edgeUrl, {
+    const admin = await token('bench-admin', true);
+    const countersBefore = await readCreateCounters(edgeUrl, admin);
+    const createLoad = await step('create session', edgeUrl, {
       method: 'POST',
       paths: [sessions],
       headers: { ...auth(creator), ...json },
       body: '{}',
       collectSessionIdsTo: idsFile,
     });
+    if (createLoad) {
+      const calls = perCreate(countersBefore, await readCreateCounters(edgeUrl, admin));
+      registryPerCreate.push({ storage, shards, ...calls });
+      console.log(
+        `  ${storage} shards=${shards} registry calls per create: ${calls.perCreate.toFixed(4)} (${calls.calls} calls ${JSON.stringify(calls.byOp)} for ${calls.creates} creates)`,
+      );
+    }
     await step('get session', edgeUrl, {
       method: 'GET',
       paths: readerIds.map((id) => `${sessions}/${id}`),
@@ -171,7 +200,7 @@ async function runShardConfig(
       paths: [`${sessions}?limit=20`],
       headers: auth(reader),
     });
-    if (HEY && storage === 'disk' && shards === Math.max(...SHARDS)) {
+    if (HEY && wanted('hey') && storage === 'disk' && shards === Math.max(...SHARDS)) {
       // The guide's line, as a new user runs it against `npm start` (disk, 32 shards).
       const hey = await runHey({
         url: `${edgeUrl}${sessions}`,
@@ -185,16 +214,18 @@ async function runShardConfig(
       );
     }
     // Seeded just before: a session still negotiating after CONNECT_TIMEOUT_MS (60 s) fails.
-    const iceIds = await seedSessions(edgeUrl, ice, ICE_POOL, true);
+    const iceIds = wanted('post candidate') ? await seedSessions(edgeUrl, ice, ICE_POOL, true) : [];
     await step('post candidate', edgeUrl, {
       method: 'POST',
       paths: iceIds.map((id) => `${sessions}/${id}/candidates`),
       headers: { ...auth(ice), ...json },
       body: JSON.stringify({ candidates: [CANDIDATE] }),
     });
-    const created = (await readFile(idsFile, 'utf8')).split('\n').filter(Boolean);
+    const created = (await readFile(idsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
     // One DELETE per session the create run made, so none hits an already-closed session.
-    if (created.length < CONNECTIONS) {
+    if (!wanted('delete session')) {
+      // not asked for
+    } else if (created.length < CONNECTIONS) {
       console.log(`  delete session skipped: only ${created.length} sessions were created`);
     } else
       await step('delete session', edgeUrl, {
@@ -320,6 +351,17 @@ try {
   );
   const goals = targets();
   printTable('Targets (issue 11), each a same-run ratio', goals);
+  printTable(
+    'Registry calls per create (issue 15: < 0.05 at steady state; calls into the one NodeRegistry object during the create run)',
+    registryPerCreate.map((r) => ({
+      storage: r.storage,
+      shards: r.shards,
+      creates: r.creates,
+      'registry calls': r.calls,
+      'by op': JSON.stringify(r.byOp),
+      'registry calls per create': Math.round(r.perCreate * 10_000) / 10_000,
+    })),
+  );
   if (heyRuns.length > 0) {
     printTable(
       "The guide's line: hey -n 10000 -c 100 GET /api/media/sessions (guide: 10,000 req/s, p99 50 ms)",
@@ -372,6 +414,7 @@ try {
     loadAverage: { before: loadBefore, after: loadAfter },
     summary: table,
     targets: goals,
+    registryCallsPerCreate: registryPerCreate,
     hey: heyRuns,
     raw: rows,
     wrkCrossCheck: crossChecks,

@@ -1,6 +1,7 @@
 /**
  * The client SDK, for browsers and Node: typed API calls, the events socket, sessions and room
- * participants that rejoin elsewhere when their media node goes away. Platform adapters:
+ * participants that restart ICE on a broken media path and rejoin elsewhere when their media
+ * node goes away. Platform adapters:
  * `browser/browser-peer.ts` (RTCPeerConnection) and `werift-peer.ts` (Node, werift).
  */
 export type * from '../shared/api.ts';
@@ -17,10 +18,16 @@ export {
   type SocketLike,
 } from './event-stream.ts';
 export {
+  DEFAULT_ICE_RECOVERY,
+  type IceRecoveryTimings,
+  type IceRestartTrigger,
+} from './ice-recovery.ts';
+export {
   type ParticipantEvents,
   type ParticipantOptions,
   REJOIN_REASONS,
   RoomParticipant,
+  shouldRejoin,
 } from './participant.ts';
 export type {
   PeerAdapter,

@@ -1,7 +1,9 @@
 /**
  * A participant in a room that outlives its sessions: when the edge says the media node went
- * away (`node_lost`, `node_shutdown`) or shed it under overload (`node_overloaded`), it rejoins the same room with a new session (the edge
- * places it on a healthy node) and renegotiates its media on a fresh peer connection.
+ * away (`node_lost`, `node_shutdown`) or shed it under overload (`node_overloaded`), or the
+ * session's ICE restarts did not bring its media back (`ice_failed`), it rejoins the same room
+ * with a new session (the edge places it on a healthy node) and renegotiates its media on a
+ * fresh peer connection.
  */
 import type { EndReason, SessionState } from '../shared/api.ts';
 import type { SessionEvent } from '../shared/events.ts';
@@ -10,20 +12,29 @@ import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { isRetryable, MediaApiError } from './errors.ts';
 import type { SocketFactory } from './event-stream.ts';
+import type { IceRecoveryTimings, IceRestartTrigger } from './ice-recovery.ts';
 import type { PeerConnectionState, PeerFactory, RemoteTrack } from './peer.ts';
 import { MediaSession, type SessionEndReason } from './session.ts';
 
 /**
  * End reasons after which the room is joined again: the node went away or shed the session
  * under overload (the edge places the new session on a node with room, after Retry-After when
- * the room's node is still full), or the session's events could not be resumed.
+ * the room's node is still full), the session's events could not be resumed, or its media path
+ * broke and ICE restarts did not bring it back (`ice_failed` of a session that was connected:
+ * one that never connected would most likely fail the same way again).
  */
 export const REJOIN_REASONS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>([
   'node_lost',
   'node_shutdown',
   'node_overloaded',
   'events_lost',
+  'ice_failed',
 ]);
+
+/** Whether a session that ended for `reason` calls for a rejoin. */
+export function shouldRejoin(reason: SessionEndReason, wasConnected: boolean): boolean {
+  return REJOIN_REASONS.has(reason) && (reason !== 'ice_failed' || wasConnected);
+}
 
 export interface ParticipantEvents<Track> {
   /** A session started (the first one, then one per rejoin). */
@@ -40,6 +51,8 @@ export interface ParticipantEvents<Track> {
     tookMs: number;
   };
   error: Error;
+  iceRestart: { sessionId: string; attempt: number; trigger: IceRestartTrigger };
+  iceRestarted: { sessionId: string; attempts: number; tookMs: number };
   /** Final: left, or ended for a reason that does not call for a rejoin, or rejoin gave up. */
   ended: { reason: SessionEndReason | 'rejoin_failed' };
 }
@@ -52,6 +65,8 @@ export interface ParticipantOptions<Track> {
   metadata?: Record<string, string | number | boolean>;
   socketFactory?: SocketFactory;
   rejoinBackoff?: BackoffOptions;
+  /** ICE restart timings of every session (default `DEFAULT_ICE_RECOVERY`). */
+  iceRecovery?: Partial<IceRecoveryTimings>;
 }
 
 const DEFAULT_REJOIN_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 4_000, maxAttempts: 8 };
@@ -95,7 +110,7 @@ export class RoomParticipant<Track = unknown> extends Emitter<ParticipantEvents<
   }
 
   async #startSession(): Promise<MediaSession<Track>> {
-    const { api, peerFactory, room, echo, metadata, socketFactory } = this.#options;
+    const { api, peerFactory, room, echo, metadata, socketFactory, iceRecovery } = this.#options;
     const session = new MediaSession<Track>({
       api,
       peerFactory,
@@ -105,6 +120,7 @@ export class RoomParticipant<Track = unknown> extends Emitter<ParticipantEvents<
         ...(metadata === undefined ? {} : { metadata }),
       },
       ...(socketFactory ? { socketFactory } : {}),
+      ...(iceRecovery ? { iceRecovery } : {}),
     });
     this.#session = session;
     const id = () => session.info?.sessionId ?? '';
@@ -113,9 +129,11 @@ export class RoomParticipant<Track = unknown> extends Emitter<ParticipantEvents<
     session.on('peerState', (state) => this.emit('peerState', { sessionId: id(), state }));
     session.on('track', (track) => this.emit('track', { ...track, sessionId: id() }));
     session.on('error', (error) => this.emit('error', error));
+    session.on('iceRestart', (info) => this.emit('iceRestart', { ...info, sessionId: id() }));
+    session.on('iceRestarted', (info) => this.emit('iceRestarted', { ...info, sessionId: id() }));
     session.on('ended', ({ reason }) => {
       if (session !== this.#session || this.#leaving) return;
-      if (REJOIN_REASONS.has(reason)) {
+      if (shouldRejoin(reason, session.wasConnected)) {
         this.#rejoin(reason, id()).catch((error: unknown) => {
           this.emit('error', error instanceof Error ? error : new Error(String(error)));
         });

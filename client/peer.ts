@@ -34,7 +34,8 @@ export interface RemoteTrack<Track> {
 
 export interface PeerAdapter<Track = unknown> {
   readonly connectionState: PeerConnectionState;
-  createOffer(): Promise<SessionDescriptionInit>;
+  /** `iceRestart`: new ICE credentials, so the remote side restarts ICE (RFC 8445 9). */
+  createOffer(options?: { iceRestart?: boolean }): Promise<SessionDescriptionInit>;
   createAnswer(): Promise<SessionDescriptionInit>;
   /** Applies `description` and returns the local description now in effect. */
   setLocalDescription(description: SessionDescriptionInit): Promise<SessionDescriptionInit>;

@@ -1,53 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sessionLinks } from '../shared/api.ts';
 import { CLOSE_RESUME_GAP } from '../shared/limits.ts';
-import { MediaApi } from './api.ts';
 import { MediaApiError } from './errors.ts';
 import { RoomParticipant } from './participant.ts';
 import { MediaSession } from './session.ts';
-import { FakePeer, fakeFetch, fakeSockets, type RecordedRequest, tick } from './test-fakes.ts';
-
-/** Answers like the edge: sessions s1, s2, ...; `fail` may replace any answer. */
-function edge(fail?: (req: RecordedRequest) => { status: number; body?: unknown } | undefined) {
-  let next = 0;
-  return fakeFetch((req) => {
-    const failure = fail?.(req);
-    if (failure) return failure;
-    const path = new URL(req.url).pathname;
-    if (req.method === 'POST' && path === '/api/media/sessions') {
-      next += 1;
-      const sessionId = `s${next}`;
-      return {
-        status: 201,
-        body: {
-          sessionId,
-          room: 'r',
-          state: 'new',
-          node: { id: `n${next}`, region: 'local' },
-          iceServers: [],
-          expiresAt: new Date(0).toISOString(),
-          links: sessionLinks(sessionId),
-        },
-      };
-    }
-    if (path.endsWith('/offer'))
-      return { status: 200, body: { type: 'answer', sdp: 'server-answer' } };
-    return { status: 204 };
-  });
-}
-
-function setup(fail?: Parameters<typeof edge>[0]) {
-  const http = edge(fail);
-  const api = new MediaApi({ baseUrl: 'http://edge', token: 't0k', fetch: http.fetch });
-  const { factory, sockets } = fakeSockets();
-  const peers: FakePeer[] = [];
-  const peerFactory = () => {
-    const peer = new FakePeer();
-    peers.push(peer);
-    return peer;
-  };
-  return { api, http, sockets, peers, peerFactory, socketFactory: factory };
-}
+import { setup, tick } from './test-fakes.ts';
 
 describe('MediaSession', () => {
   it('creates, offers, applies the answer and trickles candidates after it', async () => {

@@ -1,7 +1,9 @@
 /**
  * One media session through the edge, from creation to its end: create, open the events socket,
  * offer/answer, trickle candidates, answer server-initiated renegotiations, follow the state the
- * edge reports, and leave. A rejoin after a lost node is a new session (see `participant.ts`).
+ * edge reports, restart ICE when the media path breaks (`ice-recovery.ts`: same session), and
+ * leave. A rejoin after a lost node or a path that did not recover is a new session (see
+ * `participant.ts`).
  */
 import type {
   CreateSessionRequest,
@@ -16,6 +18,12 @@ import { CandidateTrickler } from './candidate-trickler.ts';
 import { Emitter } from './emitter.ts';
 import { MediaApiError } from './errors.ts';
 import { EventStream, type SocketFactory } from './event-stream.ts';
+import {
+  DEFAULT_ICE_RECOVERY,
+  IceRecovery,
+  type IceRecoveryTimings,
+  type IceRestartTrigger,
+} from './ice-recovery.ts';
 import type { PeerAdapter, PeerConnectionState, PeerFactory, RemoteTrack } from './peer.ts';
 
 /**
@@ -42,6 +50,10 @@ export interface MediaSessionEvents<Track> {
   track: RemoteTrack<Track>;
   /** Something failed that does not end the session (a candidate batch, a renegotiation). */
   error: Error;
+  /** An ICE restart offer is sent (the media path broke; same session). */
+  iceRestart: { attempt: number; trigger: IceRestartTrigger };
+  /** The peer connection is `connected` again after ICE restarts; `tookMs` from the first. */
+  iceRestarted: { attempts: number; tookMs: number };
   /** Final: nothing is emitted after it. */
   ended: { reason: SessionEndReason };
 }
@@ -56,6 +68,8 @@ export interface MediaSessionOptions<Track> {
   socketOpenTimeoutMs?: number;
   /** Monotonic clock in ms (injectable for tests). */
   now?: () => number;
+  /** When to restart ICE and when to give up on it (default {@link DEFAULT_ICE_RECOVERY}). */
+  iceRecovery?: Partial<IceRecoveryTimings>;
 }
 
 const toError = (error: unknown): Error =>
@@ -75,6 +89,8 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
   #state: SessionState = 'new';
   #endReason: SessionEndReason | undefined;
   #offerSentAt: number | undefined;
+  #recovery: IceRecovery | undefined;
+  #wasConnected = false;
   readonly timings: SessionTimings = {};
   readonly #ended: Promise<SessionEndReason>;
   #resolveEnded: (reason: SessionEndReason) => void = () => {};
@@ -113,6 +129,11 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
   /** Resolves with the reason once the session ended. */
   get ended(): Promise<SessionEndReason> {
     return this.#ended;
+  }
+
+  /** True once the peer connection was `connected` (a later `ice_failed` lost a working path). */
+  get wasConnected(): boolean {
+    return this.#wasConnected;
   }
 
   /** Candidates the trickler sent and dropped at the cap. */
@@ -212,7 +233,11 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
       if (state === 'connected' && this.#offerSentAt !== undefined) {
         this.timings.offerToConnectedMs ??= this.#now() - this.#offerSentAt;
       }
+      if (state === 'connected' && !this.#recovery)
+        this.#recovery = this.#createRecovery(sessionId);
+      if (state === 'connected') this.#wasConnected = true;
       this.emit('peerState', state);
+      this.#recovery?.onState(state);
     });
     peer.onTrack((track) => this.emit('track', track));
   }
@@ -248,6 +273,47 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
       default:
         assertNever(event);
     }
+  }
+
+  /** Armed once the first connection is up: before that, the node's connect timeout rules. */
+  #createRecovery(sessionId: string): IceRecovery {
+    return new IceRecovery({
+      ...DEFAULT_ICE_RECOVERY,
+      ...this.#options.iceRecovery,
+      now: this.#now,
+      restart: () => this.restartIce(),
+      onRestart: (info) => this.emit('iceRestart', info),
+      onRecovered: (info) => this.emit('iceRestarted', info),
+      onRestartError: (error) => {
+        if (!this.#endReason) this.emit('error', toError(error));
+      },
+      onGiveUp: () => {
+        if (this.#endReason) return;
+        // The node keeps the session for its ICE grace: release it now, then rejoin.
+        this.#options.api.deleteSession(sessionId).catch(() => {});
+        this.#end('ice_failed');
+      },
+    });
+  }
+
+  /**
+   * Restarts ICE on this session now (new ICE credentials, same session; the SDK does it by
+   * itself when the connection breaks, an app may call it when it learns the network changed).
+   * Resolves once the answer is applied; ICE then reconnects (`peerState`).
+   */
+  restartIce(): Promise<void> {
+    const run = this.#negotiation.then(async () => {
+      const peer = this.#peer;
+      const sessionId = this.#info?.sessionId;
+      if (!peer || !sessionId || this.#endReason) return;
+      const offer = await peer.setLocalDescription(await peer.createOffer({ iceRestart: true }));
+      const answer = await this.#options.api.sendOffer(sessionId, offer.sdp);
+      if (this.#endReason) return;
+      await peer.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    });
+    // Later renegotiations wait for this one, but not on its failure.
+    this.#negotiation = run.catch(() => {});
+    return run;
   }
 
   #renegotiate(sdp: string): void {
@@ -292,6 +358,7 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
       this.#state =
         reason === 'closed_by_client' || reason === 'closed_by_admin' ? 'closed' : 'failed';
     }
+    this.#recovery?.close();
     this.#trickler?.close();
     this.#stream?.close();
     this.#peer?.close();

@@ -3,8 +3,9 @@
  * fetch that answers like the edge. Only the parts that need no network are faked.
  */
 
-import type { IceCandidateInit } from '../shared/api.ts';
+import { type IceCandidateInit, sessionLinks } from '../shared/api.ts';
 import type { EventBody } from '../shared/events.ts';
+import { MediaApi } from './api.ts';
 import type { SocketFactory, SocketHandlers, SocketLike } from './event-stream.ts';
 import type {
   PeerAdapter,
@@ -75,8 +76,8 @@ export class FakePeer implements PeerAdapter<string> {
   #track: Array<(t: RemoteTrack<string>) => void> = [];
   #offers = 0;
 
-  async createOffer(): Promise<SessionDescriptionInit> {
-    this.calls.push('createOffer');
+  async createOffer(options?: { iceRestart?: boolean }): Promise<SessionDescriptionInit> {
+    this.calls.push(options?.iceRestart ? 'createOffer:iceRestart' : 'createOffer');
     this.#offers += 1;
     return { type: 'offer', sdp: `offer-${this.#offers}` };
   }
@@ -175,3 +176,48 @@ export function fakeFetch(route: Route): {
 
 /** Resolves after pending microtasks and `ms` of timers. */
 export const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Answers like the edge: sessions s1, s2, ...; `fail` may replace any answer. */
+export function fakeEdge(
+  fail?: (req: RecordedRequest) => { status: number; body?: unknown } | undefined,
+) {
+  let next = 0;
+  return fakeFetch((req) => {
+    const failure = fail?.(req);
+    if (failure) return failure;
+    const path = new URL(req.url).pathname;
+    if (req.method === 'POST' && path === '/api/media/sessions') {
+      next += 1;
+      const sessionId = `s${next}`;
+      return {
+        status: 201,
+        body: {
+          sessionId,
+          room: 'r',
+          state: 'new',
+          node: { id: `n${next}`, region: 'local' },
+          iceServers: [],
+          expiresAt: new Date(0).toISOString(),
+          links: sessionLinks(sessionId),
+        },
+      };
+    }
+    if (path.endsWith('/offer'))
+      return { status: 200, body: { type: 'answer', sdp: 'server-answer' } };
+    return { status: 204 };
+  });
+}
+
+/** An API on {@link fakeEdge}, fake sockets, and a peer factory that records its peers. */
+export function setup(fail?: Parameters<typeof fakeEdge>[0]) {
+  const http = fakeEdge(fail);
+  const api = new MediaApi({ baseUrl: 'http://edge', token: 't0k', fetch: http.fetch });
+  const { factory, sockets } = fakeSockets();
+  const peers: FakePeer[] = [];
+  const peerFactory = () => {
+    const peer = new FakePeer();
+    peers.push(peer);
+    return peer;
+  };
+  return { api, http, sockets, peers, peerFactory, socketFactory: factory };
+}

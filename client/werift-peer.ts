@@ -15,6 +15,8 @@ interface Subscription {
 export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTrack> {
   const owned: Subscription[] = [];
   let closed = false;
+  /** The last offer restarted ICE: its answer must start the restarted agent. */
+  let restarting = false;
   const keep = (subscription: Subscription): Unsubscribe => {
     owned.push(subscription);
     return () => subscription.unSubscribe();
@@ -28,8 +30,9 @@ export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTr
     get connectionState() {
       return pc.connectionState;
     },
-    async createOffer() {
-      return toInit(await pc.createOffer());
+    async createOffer(options) {
+      restarting = options?.iceRestart === true;
+      return toInit(await pc.createOffer(options?.iceRestart ? { iceRestart: true } : {}));
     },
     async createAnswer() {
       return toInit(await pc.createAnswer());
@@ -41,6 +44,8 @@ export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTr
     },
     async setRemoteDescription(description) {
       await pc.setRemoteDescription(description);
+      if (description.type === 'answer' && restarting) startRestartedIce(pc);
+      restarting = false;
     },
     async addIceCandidate(candidate) {
       await pc.addIceCandidate(
@@ -100,4 +105,39 @@ export function wrapWeriftPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamTr
       pc.close().catch(() => {});
     },
   };
+}
+
+/**
+ * ICE restart on werift 0.25.2: the answer to a restart offer gives the restarted agent new
+ * remote credentials, but `RTCPeerConnection.connect()` skips every transport whose DTLS is
+ * still connected, so the agent never sends a check. DTLS and SRTP survive a restart (RFC 8445
+ * 9): start only ICE again (the media node does the same, `rtc/werift-patches.ts`), and once it
+ * connected set the connection state back to `connected`, as `connect()` would have (werift
+ * moves it to `disconnected`/`failed` from ICE, never back).
+ */
+function startRestartedIce(pc: RTCPeerConnection): void {
+  const restarted: Array<Promise<void>> = [];
+  for (const dtls of pc.dtlsTransports) {
+    const ice = dtls.iceTransport;
+    // A restarted agent has no nominated pair (its state says `completed` once it gathered).
+    if (dtls.state !== 'connected' || ice.connection.nominated) continue;
+    restarted.push(ice.start());
+  }
+  if (restarted.length === 0) return;
+  Promise.all(restarted).then(
+    () => {
+      const manager = (pc as unknown as { secureManager?: SecureManager }).secureManager;
+      const up = pc.dtlsTransports.every((d) => d.state === 'connected');
+      if (up && pc.connectionState !== 'connected' && pc.connectionState !== 'closed') {
+        manager?.setConnectionState?.('connected');
+      }
+    },
+    // A failed restart leaves the connection state as it is; the session retries or gives up.
+    () => {},
+  );
+}
+
+/** werift 0.25.2's `RTCPeerConnection.secureManager` (private): what sets `connectionState`. */
+interface SecureManager {
+  setConnectionState?(state: 'connected'): void;
 }

@@ -19,6 +19,9 @@ const bindings = {
   NODE_SHARED_SECRET: TEST_NODE_SECRET,
   NODE_TIMEOUT_MS: '400',
   SHARD_COUNT: '4',
+  // A short node-directory age: a test that changes a node's state waits a fraction of a second
+  // for placement to see it.
+  NODE_DIRECTORY_MAX_AGE_MS: '300',
 };
 
 const shared = {

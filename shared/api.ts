@@ -94,6 +94,15 @@ export interface NodeRef {
   region: string;
 }
 
+/** The node of a session: where it is relative to the client that created it. */
+export interface SessionNodeRef extends NodeRef {
+  /**
+   * Great-circle km from the client's location (Cloudflare's, city-level) to the node's, at
+   * creation; null when either was unknown.
+   */
+  distanceKm: number | null;
+}
+
 export interface TrackInfo {
   trackId: string;
   kind: 'audio' | 'video';
@@ -112,7 +121,7 @@ export interface CreateSessionResponse {
   sessionId: string;
   room: string;
   state: SessionState;
-  node: NodeRef;
+  node: SessionNodeRef;
   iceServers: IceServer[];
   /** ISO time after which a session that never connected is reaped. */
   expiresAt: string;
@@ -127,7 +136,7 @@ export interface SessionView {
   echo: boolean;
   state: SessionState;
   reason?: EndReason;
-  node: NodeRef | null;
+  node: SessionNodeRef | null;
   /** Client candidates accepted so far (at most `MAX_ICE_CANDIDATES`). */
   iceCandidates: number;
   tracks: TrackInfo[];

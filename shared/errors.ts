@@ -11,10 +11,16 @@ export const ERROR_STATUS = {
   session_not_found: 404,
   room_not_found: 404,
   not_found: 404,
+  /** The method is not one the resource takes (WHIP/WHEP; the `Allow` header lists them). */
+  method_not_allowed: 405,
   invalid_state: 409,
   idempotency_conflict: 409,
+  /** `If-Match` names another ETag than the WHIP/WHEP session's current one. */
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** A WHIP/WHEP PATCH asking for an ICE restart, which the media node cannot do yet. */
+  ice_restart_unsupported: 422,
   too_many_ice_candidates: 429,
   rate_limited: 429,
   internal_error: 500,

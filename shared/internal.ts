@@ -26,12 +26,31 @@ import { nodeEventSchema } from './events.ts';
 
 export const INTERNAL_BASE = '/internal/v1';
 
+/**
+ * What a session does in its room. Absent: an ordinary participant (publishes, and is offered
+ * every other track by renegotiation). `publish` (WHIP): publishes only; it is never offered
+ * anything, since a WHIP client takes no offers. `view` (WHEP): receives only, on the m-lines of
+ * its one offer, which the node fills with the room's (or one participant's) current tracks.
+ */
+export const sessionModeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('publish') }).strict(),
+  z
+    .object({
+      kind: z.literal('view'),
+      /** A participant's session id or device id; absent: anyone in the room. */
+      participant: nameSchema.optional(),
+    })
+    .strict(),
+]);
+export type SessionMode = z.infer<typeof sessionModeSchema>;
+
 export const nodeOfferSchema = z
   .object({
     room: nameSchema,
     deviceId: nameSchema,
     echo: z.boolean(),
     sdp: sdpSchema,
+    mode: sessionModeSchema.optional(),
   })
   .strict();
 export type NodeOfferRequest = z.infer<typeof nodeOfferSchema>;
@@ -53,6 +72,15 @@ export interface NodeRoomView {
   participants: Array<Pick<NodeSessionView, 'sessionId' | 'deviceId' | 'state' | 'tracks'>>;
 }
 
+/** Where a node is, in degrees (its LATITUDE / LONGITUDE settings). */
+export const nodeLocationSchema = z
+  .object({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+  })
+  .strict();
+export type NodeLocation = z.infer<typeof nodeLocationSchema>;
+
 export const NODE_STATES = ['ready', 'draining', 'stopped'] as const;
 export type NodeState = (typeof NODE_STATES)[number];
 
@@ -70,6 +98,11 @@ export const heartbeatSchema = z
     /** Base URL the edge uses to reach this node's internal API. */
     url: z.url({ protocol: /^https?$/ }),
     region: z.string().min(1).max(32),
+    /**
+     * Where the node is (degrees, WGS 84), for nearest-node placement. Optional: a node without
+     * it is placed by load only (`fallback`), and older nodes keep registering.
+     */
+    location: nodeLocationSchema.optional(),
     state: z.enum(NODE_STATES),
     /** Process start, ms since epoch: a restart is a new instance (its old sessions are gone). */
     startedAt: z.number().int().min(0),

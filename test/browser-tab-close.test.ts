@@ -1,7 +1,8 @@
 /**
  * Issue 12 item 13 with a real browser: a Chromium tab in a room is closed without Leave. The
- * other participant must see it leave within ~10 s (ICE consent stops, or DTLS close_notify),
- * not after the 60 s idle timeout, and the edge must report the session ended.
+ * other participant must see it leave within the ICE grace (ICE_GRACE_MS, 15 s since issue 14:
+ * a silent peer may be changing networks and restarting ICE; it was 10 s), or at once on DTLS
+ * close_notify, not after the 60 s idle timeout, and the edge must report the session ended.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('a browser tab closed without Leave', () => {
-  it('leaves the room within ~10 s and its session ends', async () => {
+  it('leaves the room within the ICE grace and its session ends', async () => {
     if (!browser) throw new Error('no browser');
     bot = await joinWerift({
       api: await stack.api('werift-bot'),
@@ -56,13 +57,13 @@ describe('a browser tab closed without Leave', () => {
             (e) =>
               e.type === 'participant' && e.action === 'left' && e.participantSessionId === tab,
           ) ?? false,
-        20_000,
+        25_000,
       );
       const tookMs = performance.now() - closedAt;
       console.log(`closed tab left the room after ${Math.round(tookMs)} ms`);
-      // PEER_TIMEOUT_MS (10 s) after the tab's last packet, plus the reaper's 0.5 s tick, event
+      // ICE_GRACE_MS (15 s) after the tab's last packet, plus the reaper's 0.75 s tick, event
       // delivery through the edge and a loaded machine; it was 60-65 s (the idle timeout).
-      expect(tookMs).toBeLessThan(14_000);
+      expect(tookMs).toBeLessThan(19_000);
       const view = await (await stack.api('chromium-tab')).getSession(tab);
       expect(['failed', 'closed']).toContain(view.state);
     } catch (error) {

@@ -3,8 +3,9 @@
  * the video codec forced by `setCodecPreferences`: VP8 and H.264 (packetization-mode 1). Echo
  * and a two-party room (the first page answers the node's renegotiation offer); each page checks
  * the decoded colour (centre pixel of the remote video), audio energy (`totalAudioEnergy`), the
- * relayed data message, that it sent the codec asked for, and the node forwarded everything on
- * the fast path (its own metrics).
+ * relayed data message, that it sent the codec asked for, that the node's header extensions
+ * reach it (mid negotiated, the sender's audio level in `getSynchronizationSources`), and the
+ * node forwarded everything on the fast path (its own metrics).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +14,15 @@ import { recordInterop } from './support/interop-matrix.ts';
 import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import { startTestStack, type TestStack } from './support/stack.ts';
 
-const PEER_SCRIPT = new URL('./interop/chromium-peer.js', import.meta.url).pathname;
+const PEER_SCRIPT = new URL('./interop/browser-peer.js', import.meta.url).pathname;
 
 interface Report {
   framesDecoded: number;
   audioEnergy: number;
+  /** Per audio receiver: `getSynchronizationSources()[0].audioLevel` (null without one). */
+  audioLevels: Array<number | null>;
+  /** Per receiver: the negotiated header extension URIs. */
+  receiverExtensions: string[][];
   sentCodec: string;
   colours: Array<[number, number, number] | null>;
   messages: string[];
@@ -85,7 +90,24 @@ function shows(r: Report, rgb: string): boolean {
 
 function decoded(r: Report, rgb: string, message?: string): boolean {
   const got = message === undefined || r.messages.includes(message);
-  return r.framesDecoded > 10 && r.audioEnergy > 0.01 && shows(r, rgb) && got;
+  return r.framesDecoded > 10 && r.audioEnergy > 0.01 && shows(r, rgb) && got && hasLevels(r);
+}
+
+const MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+const AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+/**
+ * The forwarded audio carries the sender's RFC 6464 level (the 440 Hz tone: above 0, the
+ * linear scale of `audioLevel`), and every receiver negotiated mid; audio ones the level.
+ */
+function hasLevels(r: Report): boolean {
+  return (
+    r.audioLevels.length > 0 &&
+    r.audioLevels.every((l) => l !== null && l > 0) &&
+    r.receiverExtensions.length > 0 &&
+    r.receiverExtensions.every((uris) => uris.includes(MID)) &&
+    r.receiverExtensions.some((uris) => uris.includes(AUDIO_LEVEL))
+  );
 }
 
 describe.each([

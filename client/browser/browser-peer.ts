@@ -28,8 +28,8 @@ export function wrapBrowserPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamT
     get connectionState() {
       return pc.connectionState;
     },
-    async createOffer() {
-      return toInit(await pc.createOffer());
+    async createOffer(options) {
+      return toInit(await pc.createOffer(options?.iceRestart ? { iceRestart: true } : {}));
     },
     async createAnswer() {
       return toInit(await pc.createAnswer());

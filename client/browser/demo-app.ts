@@ -181,6 +181,10 @@ async function join(): Promise<void> {
     );
   });
   p.on('rejoined', () => setStatus('Reconnected on another media server.', 'rejoined'));
+  p.on('iceRestart', ({ attempt }) =>
+    setStatus(`Network changed: reconnecting media (try ${attempt})…`, 'ice-restart'),
+  );
+  p.on('iceRestarted', () => setStatus('Media reconnected.', 'peer-connected'));
   p.on('error', (error) => showError(describeError(error)));
   p.on('ended', ({ reason }) => {
     if (participant !== p) return;

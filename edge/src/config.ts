@@ -96,6 +96,24 @@ const configSchema = z
      * it, and sessions that never offer (a create flood) stop holding capacity for everyone.
      */
     PENDING_OFFER_TIMEOUT_MS: intVar(2_000, 100, 600_000),
+    /**
+     * Longest a room placer uses its copy of the node directory before pulling it again from the
+     * registry, in ms. It bounds how late placement sees a change: a node that starts draining (or
+     * reports new load) gets no new room after at most this long. Smaller: fresher, more registry
+     * calls (each placer pulls at most once per this period while it places).
+     */
+    NODE_DIRECTORY_MAX_AGE_MS: intVar(2_000, 100, 60_000),
+    /**
+     * Nodes within this many km of the nearest eligible one count as equally near: among them
+     * the least loaded wins, so load spreads over a metro's nodes instead of filling the closest.
+     */
+    PLACEMENT_SLACK_KM: intVar(300, 0, 20_000),
+    /**
+     * "1" (development and tests only): take the client's location from the `x-client-location:
+     * <lat>,<lon>` header instead of Cloudflare's `request.cf`. Off by default: any client can
+     * write that header, so trusting it in production lets clients choose their node.
+     */
+    TRUST_LOCATION_HEADER: z.preprocess((v) => v === '1' || v === 'true', z.boolean()),
     /** STUN/TURN servers handed to clients with each session (JSON array of RTCIceServer). */
     ICE_SERVERS: z.preprocess(
       (v) => (v === undefined || v === '' ? [] : typeof v === 'string' ? JSON.parse(v) : v),

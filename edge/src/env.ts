@@ -1,4 +1,5 @@
 /** The Worker's bindings (wrangler.toml `[vars]`, secrets, Durable Object namespaces). */
+import type { RoomPlacer } from './placement/room-placer.ts';
 import type { NodeRegistry } from './registry/node-registry.ts';
 import type { SessionShard } from './shard/session-shard.ts';
 import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
@@ -6,6 +7,7 @@ import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
 export interface Env {
   SESSION_SHARD: DurableObjectNamespace<SessionShard>;
   NODE_REGISTRY: DurableObjectNamespace<NodeRegistry>;
+  ROOM_PLACER: DurableObjectNamespace<RoomPlacer>;
   WEBHOOK_DISPATCHER: DurableObjectNamespace<WebhookDispatcher>;
   /** Secret: HS256 key of client tokens. */
   JWT_SECRET: string;
@@ -35,6 +37,9 @@ export interface Env {
   DEVICE_LIST_FANOUT?: string;
   LOG_SAMPLE_RATE?: string;
   LOG_SLOW_MS?: string;
+  NODE_DIRECTORY_MAX_AGE_MS?: string;
+  PLACEMENT_SLACK_KM?: string;
+  TRUST_LOCATION_HEADER?: string;
   /** TURN (turn/settings.ts): comma-separated urls, lifetime in s; TURN_SECRET is a secret. */
   TURN_URLS?: string;
   TURN_SECRET?: string;

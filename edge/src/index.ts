@@ -2,6 +2,7 @@
 import type { Env } from './env.ts';
 import { createApp } from './http/app.ts';
 
+export { RoomPlacer } from './placement/room-placer.ts';
 export { NodeRegistry } from './registry/node-registry.ts';
 export { SessionShard } from './shard/session-shard.ts';
 export { WebhookDispatcher } from './webhooks/dispatcher.ts';

@@ -2,6 +2,7 @@ import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CreateSessionResponse, ListSessionsResponse } from '../../shared/api.ts';
 import { authed, call, heartbeat, token, uid } from './support/edge.ts';
+import { directoryAged } from './support/placement.ts';
 import { age, shardOf } from './support/shards.ts';
 
 const create = (tok: string, body: unknown, key?: string) =>
@@ -40,6 +41,7 @@ describe('Idempotency-Key on POST /sessions', () => {
     const key = crypto.randomUUID();
     expect((await create(tok, {}, key)).status).toBe(503); // no node yet
     await heartbeat(uid('node'));
+    await directoryAged(); // the placer that found no node sees the new one within the max age
     const ok = await create(tok, {}, key);
     expect(ok.status).toBe(201);
     const other = await create(await token(uid('dev')), {}, key);

@@ -13,6 +13,7 @@ import {
   token,
   uid,
 } from './support/edge.ts';
+import { directoryAged } from './support/placement.ts';
 import { openEvents } from './support/socket.ts';
 
 const load = (sessions: number, maxSessions = 100) => ({
@@ -36,15 +37,18 @@ describe('placement', () => {
     const [a, b] = [uid('node'), uid('node')];
     await heartbeat(a, { load: load(10) });
     await heartbeat(b, { load: load(12) });
-    const tok = await token(uid('dev'));
     const room = uid('room');
     const inRoom = [];
-    for (let i = 0; i < 4; i++) inRoom.push((await createSession(tok, { room })).node.id);
+    for (let i = 0; i < 4; i++) {
+      inRoom.push((await createSession(await token(uid('dev')), { room })).node.id);
+    }
     expect(new Set(inRoom)).toEqual(new Set([a]));
-    // a now has 10 + 4 pending, b has 12: solo sessions go to b until it is as busy as a.
+    // Solo sessions of one device (one placer): a first (10 < 12); each placement counts as one
+    // per placer (4 here) until the next heartbeat, so the next goes to b.
+    const tok = await token(uid('dev'));
     const solo = [];
     for (let i = 0; i < 4; i++) solo.push((await createSession(tok)).node.id);
-    expect(solo.slice(0, 2)).toEqual([b, b]);
+    expect(solo.slice(0, 2)).toEqual([a, b]);
     expect(new Set(solo)).toEqual(new Set([a, b]));
   });
 
@@ -67,6 +71,7 @@ describe('placement', () => {
     expect((await createSession(tok, { room })).node.id).toBe(a);
     await heartbeat(a, { state: 'draining', load: load(0) });
     await heartbeat(b, { load: load(50) });
+    await directoryAged();
     expect((await createSession(tok)).node.id).toBe(b);
     const res = await call('/api/media/sessions', authed(tok, 'POST', { room }));
     expect(res.status).toBe(503);
@@ -81,6 +86,7 @@ describe('placement', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: { code: 'no_media_node' } });
     await heartbeat(uid('node'), { load: load(3, 3) });
+    await directoryAged();
     res = await call('/api/media/sessions', authed(tok, 'POST', {}));
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: { code: 'capacity_exceeded' } });
@@ -154,22 +160,6 @@ describe('node loss', () => {
       return state.storage.sql.exec('SELECT node_id FROM losses').toArray();
     });
     expect(queued).toEqual([{ node_id: nodeId }]);
-  });
-
-  it('a session that does not offer in time stops reserving its node capacity', async () => {
-    const nodeId = uid('node');
-    await heartbeat(nodeId, { load: load(0, 2) });
-    const tok = await token(uid('dev'));
-    await createSession(tok);
-    await createSession(tok);
-    const full = await call('/api/media/sessions', authed(tok, 'POST', {}));
-    expect(await full.json()).toMatchObject({ error: { code: 'capacity_exceeded' } });
-    const timeout = Number(env.PENDING_OFFER_TIMEOUT_MS);
-    expect(timeout).toBeLessThan(HEARTBEAT_INTERVAL_MS);
-    const later = await runInDurableObject(registry(), (r) =>
-      r.place(uid('room'), Date.now() + timeout + 1),
-    );
-    expect(later).toMatchObject({ ok: true, value: { id: nodeId } });
   });
 
   it('a restarted node (new startedAt) fails the old instance sessions; the room moves on', async () => {

@@ -34,7 +34,7 @@ describe('GET /api/media/rooms/:room', () => {
 });
 
 describe('GET /api/media/metrics', () => {
-  it('aggregates shard and registry counters in Prometheus text', async () => {
+  it('aggregates shard, placer and registry counters in Prometheus text', async () => {
     const { tok, session, nodeId } = await negotiatingSession();
     await heartbeat(uid('node'), { state: 'draining' });
     await nodeEvents(nodeId, [{ sessionId: 'f'.repeat(32), type: 'state', state: 'connected' }]);
@@ -50,7 +50,10 @@ describe('GET /api/media/metrics', () => {
     expect(text).toMatch(/^media_edge_node_events_total\{result="ignored"\} 1$/m);
     expect(text).toMatch(/^media_edge_nodes\{state="ready"\} 1$/m);
     expect(text).toMatch(/^media_edge_nodes\{state="draining"\} 1$/m);
-    expect(text).toMatch(/^media_edge_placements_total\{result="ok"\} 1$/m);
+    // No client location in these tests: placed by load.
+    expect(text).toMatch(/^media_edge_placements_total\{match="fallback"\} 1$/m);
+    expect(text).toMatch(/^media_edge_placements_total\{match="region"\} 0$/m);
+    expect(text).toMatch(/^media_edge_registry_calls_total\{op="directory"\} 1$/m);
     expect(text).toMatch(/^media_edge_metrics_unreachable_objects 0$/m);
     expect(text).not.toMatch(new RegExp(session.sessionId));
   });
@@ -84,6 +87,11 @@ describe('GET /api/media/openapi.json', () => {
         '/api/media/metrics',
         '/api/media/nodes',
         '/api/media/openapi.json',
+        '/api/media/whip/{room}',
+        '/api/media/whip/sessions/{id}',
+        '/api/media/whep/{room}',
+        '/api/media/whep/{room}/{participant}',
+        '/api/media/whep/sessions/{id}',
       ].sort(),
     );
     const create = doc.paths['/api/media/sessions']?.post?.requestBody?.content['application/json'];

@@ -103,7 +103,13 @@ export function createMediaNode(config: Config, log: Logger): MediaNode {
         client: edge,
         intervalMs: config.heartbeatIntervalMs,
         log,
-        identity: { nodeId: config.nodeId, url: () => url, region: config.region, startedAt },
+        identity: {
+          nodeId: config.nodeId,
+          url: () => url,
+          region: config.region,
+          location: config.location,
+          startedAt,
+        },
         load: () => ({
           sessions: sessions.sessionCount,
           rooms: sessions.roomCount,

@@ -26,6 +26,32 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes REGION, LATITUDE and LONGITUDE for placement, validated, coordinates both or neither', () => {
+    expect(loadConfig(SECRET).location).toBeUndefined();
+    const placed = loadConfig({
+      ...SECRET,
+      REGION: 'eu-west',
+      LATITUDE: '50.11',
+      LONGITUDE: '-8.68',
+    });
+    expect(placed).toMatchObject({
+      region: 'eu-west',
+      location: { latitude: 50.11, longitude: -8.68 },
+    });
+    expect(() => loadConfig({ ...SECRET, LATITUDE: '50.11' })).toThrow(
+      'LATITUDE and LONGITUDE (decimal degrees) must be set together',
+    );
+    expect(() => loadConfig({ ...SECRET, LATITUDE: '91', LONGITUDE: '0' })).toThrow(
+      'LATITUDE must be decimal degrees between -90 and 90, got "91"',
+    );
+    expect(() => loadConfig({ ...SECRET, LATITUDE: '0', LONGITUDE: 'east' })).toThrow(
+      'LONGITUDE must be decimal degrees between -180 and 180, got "east"',
+    );
+    expect(() => loadConfig({ ...SECRET, REGION: 'eu west' })).toThrow(
+      'REGION must be 1-32 characters of A-Z a-z 0-9 _ . -',
+    );
+  });
+
   it('takes one ICE-TCP port, off by default, only with sessions on the main thread', () => {
     expect(loadConfig(SECRET).ice.tcpPort).toBeUndefined();
     expect(loadConfig({ ...SECRET, ICE_TCP_PORT: '443', WORKERS: '0' }).ice.tcpPort).toBe(443);
@@ -34,6 +60,17 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ ...SECRET, ICE_TCP_PORT: '70000', WORKERS: '0' })).toThrow(
       /ICE_TCP_PORT/,
+    );
+  });
+
+  it('keeps an ICE-disconnected session for ICE_GRACE_MS (15 s), bounded, and names the old PEER_TIMEOUT_MS', () => {
+    expect(loadConfig(SECRET).iceGraceMs).toBe(15_000);
+    expect(loadConfig({ ...SECRET, ICE_GRACE_MS: '4000' }).iceGraceMs).toBe(4_000);
+    expect(() => loadConfig({ ...SECRET, ICE_GRACE_MS: '999' })).toThrow(
+      'ICE_GRACE_MS must be an integer number of milliseconds between 1000 and 600000, got "999"',
+    );
+    expect(() => loadConfig({ ...SECRET, PEER_TIMEOUT_MS: '10000' })).toThrow(
+      'PEER_TIMEOUT_MS was renamed ICE_GRACE_MS (milliseconds, default 15000)',
     );
   });
 

@@ -24,7 +24,13 @@ export interface Config {
   /** Bind address of the HTTP server. */
   host: string;
   nodeId: string;
+  /** Region name reported to the edge (`REGION`, e.g. `eu-west`); placement prefers it. */
   region: string;
+  /**
+   * Where the node is, in degrees (`LATITUDE`, `LONGITUDE`, both or neither): the edge sends
+   * each room to the node nearest its first participant. Undefined: placed by load only.
+   */
+  location: { latitude: number; longitude: number } | undefined;
   /** Base URL the edge uses to reach this node; `undefined` until the port is known when port=0. */
   publicUrl: string | undefined;
   /** Edge base URL for heartbeats and events; `undefined` runs standalone. */
@@ -55,11 +61,14 @@ export interface Config {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   /**
-   * A connected session whose peer sent nothing (no ICE consent check, no media) for this long
-   * is gone (tab closed, network lost) and fails, in ms. Live browsers send consent checks every
-   * ~5 s (RFC 7675).
+   * ICE grace, in ms: a connected session whose peer sent nothing (no ICE consent check, no
+   * media) is ICE-`disconnected`; it is kept this long from the peer's last datagram, so that an
+   * ICE restart (the client changed networks) finds its session, and then fails with
+   * `ice_failed` (tab closed, network gone). Live browsers send consent checks every ~5 s
+   * (RFC 7675); the SDK restarts after 2 s of `disconnected` and gives up after 10 s more, so the
+   * default (15 s) outlasts its whole restart window.
    */
-  peerTimeoutMs: number;
+  iceGraceMs: number;
   maxBodyBytes: number;
   drainTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -165,6 +174,25 @@ function url(name: string) {
     });
 }
 
+/** A coordinate in decimal degrees within [-limit, limit] (`48.85`, `-33.87`); unset: undefined. */
+function degrees(name: string, limit: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const value = /^[-+]?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(value) || Math.abs(value) > limit) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be decimal degrees between -${limit} and ${limit}, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
 const iceServerSchema = z.object({
   urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   username: z.string().optional(),
@@ -192,6 +220,8 @@ const envSchema = z.object({
   HOST: ip('HOST', '127.0.0.1'),
   NODE_ID: z.string().optional(),
   REGION: z.string().optional(),
+  LATITUDE: degrees('LATITUDE', 90),
+  LONGITUDE: degrees('LONGITUDE', 180),
   PUBLIC_URL: url('PUBLIC_URL'),
   EDGE_URL: url('EDGE_URL'),
   NODE_SHARED_SECRET: z.string().optional(),
@@ -207,7 +237,9 @@ const envSchema = z.object({
   MAX_ICE_CANDIDATES: int('MAX_ICE_CANDIDATES', 'candidates', 1, 1_000, MAX_ICE_CANDIDATES),
   CONNECT_TIMEOUT_MS: int('CONNECT_TIMEOUT_MS', 'milliseconds', 100, 600_000, 15_000),
   IDLE_TIMEOUT_MS: int('IDLE_TIMEOUT_MS', 'milliseconds', 100, 86_400_000, 60_000),
-  PEER_TIMEOUT_MS: int('PEER_TIMEOUT_MS', 'milliseconds', 1_000, 600_000, 10_000),
+  ICE_GRACE_MS: int('ICE_GRACE_MS', 'milliseconds', 1_000, 600_000, 15_000),
+  /** Renamed ICE_GRACE_MS: refused, so an old setting is not silently ignored. */
+  PEER_TIMEOUT_MS: z.string().optional(),
   MAX_BODY_BYTES: int('MAX_BODY_BYTES', 'bytes', 1_024, 16 * 1024 * 1024, MAX_BODY_BYTES),
   DRAIN_TIMEOUT_MS: int('DRAIN_TIMEOUT_MS', 'milliseconds', 0, 3_600_000, DRAIN_TIMEOUT_MS),
   HEARTBEAT_INTERVAL_MS: int(
@@ -314,7 +346,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     );
   }
   const region = e.REGION ?? 'local';
-  if (region.length < 1 || region.length > 32) problems.push('REGION must be 1-32 characters');
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(region)) {
+    problems.push(
+      `REGION must be 1-32 characters of A-Z a-z 0-9 _ . - (e.g. eu-west), got ${JSON.stringify(region)}`,
+    );
+  }
+  if ((e.LATITUDE === undefined) !== (e.LONGITUDE === undefined)) {
+    problems.push(
+      'LATITUDE and LONGITUDE (decimal degrees) must be set together, or neither (placement by load only)',
+    );
+  }
+  const location =
+    e.LATITUDE !== undefined && e.LONGITUDE !== undefined
+      ? { latitude: e.LATITUDE, longitude: e.LONGITUDE }
+      : undefined;
   let portRange: [number, number] | undefined;
   if (e.ICE_PORT_MIN || e.ICE_PORT_MAX) {
     if (!e.ICE_PORT_MIN || !e.ICE_PORT_MAX || e.ICE_PORT_MIN >= e.ICE_PORT_MAX) {
@@ -336,6 +381,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       `ICE_TCP_PORT needs WORKERS=0 (sessions on the main thread), got WORKERS=${e.WORKERS}`,
     );
   }
+  if (e.PEER_TIMEOUT_MS !== undefined) {
+    problems.push('PEER_TIMEOUT_MS was renamed ICE_GRACE_MS (milliseconds, default 15000)');
+  }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const insecure = local ? undefined : insecureKey(master, nodeKey as string, nodeId);
   const reachableHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
@@ -345,6 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     host: e.HOST,
     nodeId,
     region,
+    location,
     publicUrl: e.PUBLIC_URL ?? (e.PORT === 0 ? undefined : `http://${hostInUrl}:${e.PORT}`),
     edgeUrl: e.EDGE_URL,
     nodeKey: nodeKey as string,
@@ -360,7 +409,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxIceCandidates: e.MAX_ICE_CANDIDATES,
     connectTimeoutMs: e.CONNECT_TIMEOUT_MS,
     idleTimeoutMs: e.IDLE_TIMEOUT_MS,
-    peerTimeoutMs: e.PEER_TIMEOUT_MS,
+    iceGraceMs: e.ICE_GRACE_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,

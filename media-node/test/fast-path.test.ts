@@ -2,9 +2,10 @@
  * Forwarding paths end to end, real werift clients on loopback: publisher A, receive-only
  * subscriber B. For `FORWARDER=fast` (with batched UDP sends, the default, and `FAST_SEND=dgram`)
  * and `stock`: the path in use (metric), every packet B gets
- * decrypts with an independent SRTP implementation and carries A's payload, keyframe requests
- * reach A, a NACK from B gets the packet resent, sender reports arrive for B's SSRCs, and a
- * packet A sends twice is forwarded once.
+ * decrypts with an independent SRTP implementation and carries A's payload and B's own mid
+ * (header extension), keyframe requests reach A, a NACK from B gets the packet resent (as RTX
+ * on B's RTX SSRC when B negotiated RTX, else the same packet again), sender reports arrive for
+ * B's SSRCs, and a packet A sends twice is forwarded once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericNack, RtcpTransportLayerFeedback, RtpHeader, RtpPacket } from 'werift';
@@ -16,11 +17,12 @@ import { eventually, startTestNode, type TestNode } from './helpers/test-node.ts
 const MARKER_A = 7;
 
 describe.each([
-  ['fast', 'batch'],
-  ['fast', 'dgram'],
-  ['stock', 'batch'],
-] as const)('FORWARDER=%s FAST_SEND=%s', (path, fastSend) => {
-  const name = `${path}-${fastSend}`;
+  ['fast', 'batch', true],
+  ['fast', 'dgram', false],
+  ['stock', 'batch', true],
+  ['stock', 'batch', false],
+] as const)('FORWARDER=%s FAST_SEND=%s, subscriber RTX %s', (path, fastSend, rtx) => {
+  const name = `${path}-${fastSend}-${rtx ? 'rtx' : 'nortx'}`;
   let t: TestNode;
   let a: TestClient;
   let b: TestClient;
@@ -43,7 +45,7 @@ describe.each([
   beforeAll(async () => {
     t = await startTestNode({ FORWARDER: path, FAST_SEND: fastSend });
     a = new TestClient(t, `a-${name}`, MARKER_A, { room: `r-${name}` });
-    b = new TestClient(t, `b-${name}`, 8, { room: `r-${name}`, publish: false });
+    b = new TestClient(t, `b-${name}`, 8, { room: `r-${name}`, publish: false, rtx });
     await a.join();
     await b.join();
     capture = new SrtpCapture(b.pc);
@@ -75,13 +77,20 @@ describe.each([
     expect(metrics).toMatch(/media_fast_send_errors_total\{reason="eagain"[^}]*\} 0/);
     const sample = capture.rtp.slice(0, 200);
     expect(sample.length).toBeGreaterThan(20);
+    const midOf = new Map(b.pc.getTransceivers().map((tr) => [tr.receiver.track.ssrc, tr.mid]));
+    const midId = b.pc
+      .getTransceivers()[0]
+      ?.headerExtensions.find((e) => e.uri === 'urn:ietf:params:rtp-hdrext:sdes:mid')?.id;
+    expect(midId).toBeGreaterThan(0);
     for (const packet of sample) {
       const plain = capture.decryptRtp(packet);
       expect(plain).toBeDefined();
       const h = rtpHeaderLength(plain as Buffer, (plain as Buffer).length);
       expect((plain as Buffer)[h]).toBe(MARKER_A);
-      // Fast path: header extensions are stripped (none negotiated with subscribers).
-      if (path === 'fast') expect(((plain as Buffer)[0] as number) & 0x10).toBe(0);
+      // B's own mid for the m-line (A's mid and A's other extensions do not leak through).
+      const { header } = RtpPacket.deSerialize(plain as Buffer);
+      const mid = header.extensions.find((e) => e.id === midId)?.payload.toString();
+      expect(mid).toBe(midOf.get(header.ssrc));
     }
   });
 
@@ -110,20 +119,55 @@ describe.each([
     expect(Math.abs(ntpSeconds - (Date.now() / 1000 + 2_208_988_800))).toBeLessThan(60);
   });
 
-  it('resends a packet B NACKs, to B', async () => {
+  it(`resends a packet B NACKs, to B${rtx ? ', on its RTX SSRC' : ''}`, async () => {
     const video = b.pc.getTransceivers().find((tr) => tr.kind === 'video');
     const ssrc = video?.receiver.track.ssrc as number;
     const videoPackets = () => capture.rtp.filter((p) => readSsrc(p) === ssrc);
     const target = readSeq(videoPackets().at(-5) as Buffer);
     const copies = () => videoPackets().filter((p) => readSeq(p) === target).length;
     expect(copies()).toBe(1);
+    // The RTX SSRC the node announced (a=ssrc-group:FID <media> <rtx>), if B negotiated RTX.
+    const fid = new RegExp(`a=ssrc-group:FID ${ssrc} (\\d+)`).exec(
+      b.pc.remoteDescription?.sdp ?? '',
+    );
+    const rtxPt = video?.codecs.find((c) => c.name.toLowerCase() === 'rtx')?.payloadType;
+    expect(rtxPt !== undefined).toBe(rtx);
     const nack = new RtcpTransportLayerFeedback({
       feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: ssrc, lost: [target] }),
     });
     await b.pc.dtlsTransports[0]?.sendRtcp([nack]);
-    await eventually(() => copies() >= 2, 3_000, 'the retransmission');
-    const resent = capture.rtp.filter((p) => readSsrc(p) === ssrc && readSeq(p) === target);
-    expect(resent[0]?.equals(resent[1] as Buffer)).toBe(true);
+    if (!rtx) {
+      await eventually(() => copies() >= 2, 3_000, 'the retransmission');
+      const [first, again] = capture.rtp
+        .filter((p) => readSsrc(p) === ssrc && readSeq(p) === target)
+        .map((p) => RtpPacket.deSerialize(capture.decryptRtp(p) as Buffer));
+      // Same packet; the fast path stamps its hop-by-hop extensions (transport-cc) afresh.
+      expect(again?.payload.equals(first?.payload as Buffer)).toBe(true);
+      expect(again?.header.timestamp).toBe(first?.header.timestamp);
+      return;
+    }
+    expect(fid).not.toBeNull();
+    const rtxSsrc = Number(fid?.[1]);
+    const original = RtpPacket.deSerialize(
+      capture.decryptRtp(videoPackets().find((p) => readSeq(p) === target) as Buffer) as Buffer,
+    );
+    let found: RtpPacket | undefined;
+    await eventually(
+      () => {
+        const rtxPackets = capture.rtp.filter((p) => readSsrc(p) === rtxSsrc);
+        found = rtxPackets
+          .map((p) => RtpPacket.deSerialize(capture.decryptRtp(p) as Buffer))
+          .find((p) => p.payload.readUInt16BE(0) === target);
+        return found !== undefined;
+      },
+      3_000,
+      'the RTX retransmission',
+    );
+    // RFC 4588 4: RTX payload type, the media timestamp, OSN then the original payload.
+    expect(found?.header.payloadType).toBe(rtxPt);
+    expect(found?.header.timestamp).toBe(original.header.timestamp);
+    expect(found?.payload.subarray(2).equals(original.payload)).toBe(true);
+    expect(copies()).toBe(1);
   });
 
   it('forwards a packet the publisher sends twice only once', async () => {

@@ -1,7 +1,8 @@
 /**
  * A peer that vanished without Leave (tab closed, laptop lid shut) sends nothing any more: no
- * ICE consent checks, no media, no DTLS close. The node must notice within ~10 s (issue 12
- * item 13), not after the 60 s idle timeout.
+ * ICE consent checks, no media, no DTLS close. The node must notice within the ICE grace
+ * (ICE_GRACE_MS, 15 s: long enough for an ICE restart, issue 14; 10 s before), not after the
+ * 60 s idle timeout (issue 12 item 13).
  */
 import type { Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,14 +25,14 @@ function silence(client: TestClient): void {
 describe('a peer that vanished', () => {
   let t: TestNode;
   beforeAll(async () => {
-    // The defaults: 60 s idle timeout, 10 s peer timeout.
+    // The defaults: 60 s idle timeout, 15 s ICE grace.
     t = await startTestNode();
   });
   afterAll(async () => {
     await t.close();
   });
 
-  it('fails within ~10 s of its last consent check or packet', async () => {
+  it('fails ICE_GRACE_MS (15 s) after its last consent check or packet', async () => {
     const client = new TestClient(t, 'vanish-1', 5, { echo: true });
     const stop = pump([client]);
     try {
@@ -48,16 +49,16 @@ describe('a peer that vanished', () => {
       silence(client);
       const failed = await t.edge.waitForEvent(
         (e) => e.sessionId === 'vanish-1' && e.type === 'state' && e.state === 'failed',
-        15_000,
+        20_000,
       );
       const tookMs = performance.now() - gone;
       expect(failed).toMatchObject({ reason: 'ice_failed' });
-      expect(tookMs).toBeGreaterThan(9_000);
-      expect(tookMs).toBeLessThan(12_000);
+      expect(tookMs).toBeGreaterThan(14_000);
+      expect(tookMs).toBeLessThan(17_000);
       expect((await t.api.request('GET', '/internal/v1/sessions/vanish-1')).status).toBe(404);
     } finally {
       stop();
       await client.close();
     }
-  }, 40_000);
+  }, 50_000);
 });

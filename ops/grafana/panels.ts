@@ -300,13 +300,21 @@ export const panels: Panel[] = [
   {
     title: 'Placements and node losses',
     description:
-      'Placement decisions per second by result, registered nodes by state, and media node instances lost in the last hour by reason.',
+      'Placements per second by match (region: the nearest node; nearest: the next nearest, the nearest being full or draining; fallback: no location, by load), refusals by code, calls into the one registry object by operation (creates should cause almost none), registered nodes by state, and media node instances lost in the last hour by reason.',
     unit: 'short',
     kind: 'timeseries',
     queries: [
       {
-        expr: 'sum by (result) (rate(media_edge_placements_total[5m]))',
-        legend: 'placements {{result}}',
+        expr: 'sum by (match) (rate(media_edge_placements_total[5m]))',
+        legend: 'placements {{match}}',
+      },
+      {
+        expr: 'sum by (code) (rate(media_edge_placements_refused_total[5m]))',
+        legend: 'refused {{code}}',
+      },
+      {
+        expr: 'sum by (op) (rate(media_edge_registry_calls_total[5m]))',
+        legend: 'registry {{op}}',
       },
       { expr: 'sum by (state) (media_edge_nodes)', legend: 'nodes {{state}}' },
       {

@@ -40,6 +40,8 @@ export interface StackOptions {
   logs?: 'inherit' | 'files';
   /** Extra environment for every media node. */
   nodeEnv?: Record<string, string>;
+  /** Extra environment per media node, by its index in `nodePorts` (e.g. REGION, LATITUDE). */
+  nodeEnvs?: Array<Record<string, string>>;
   /** Extra or overriding edge vars (workerd mode), e.g. `HEARTBEAT_TIMEOUT_MS`. */
   edgeVars?: Record<string, string>;
   /** A bundle already built by {@link buildEdgeBundle} (tests build it once per run). */
@@ -223,7 +225,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     mark('edge_ready_ms', started);
 
     started = performance.now();
-    for (const port of nodePorts) {
+    for (const [i, port] of nodePorts.entries()) {
+      const env = { ...options.nodeEnv, ...options.nodeEnvs?.[i] };
       const child = startMediaNode({
         root: ROOT,
         host,
@@ -231,7 +234,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         edgeUrl,
         sharedSecret: secrets.node,
         log: logFor(nodeIdFor(port)),
-        ...(options.nodeEnv ? { env: options.nodeEnv } : {}),
+        env,
       });
       children.push(child);
       options.onChild?.(child);

@@ -8,9 +8,20 @@ import type { AddressInfo } from 'node:net';
 import { RTCPeerConnection } from 'werift';
 import { loopbackClientPeerConfig } from '../../media-node/src/rtc/peer-config.ts';
 
-/** A new loopback-only client peer connection. */
-export function createLoopbackPeer(): RTCPeerConnection {
-  return new RTCPeerConnection(loopbackClientPeerConfig());
+/**
+ * A new loopback-only client peer connection. `rtx: false` leaves RTX (RFC 4588) out of its
+ * codecs, as a client that does not implement it (it then gets plain retransmissions);
+ * `extensions: false` negotiates no RTP header extension.
+ */
+export function createLoopbackPeer(
+  options: { rtx?: boolean; extensions?: boolean } = {},
+): RTCPeerConnection {
+  const config = loopbackClientPeerConfig();
+  if (options.rtx === false && config.codecs?.video) {
+    config.codecs.video = config.codecs.video.filter((c) => c.name.toLowerCase() !== 'rtx');
+  }
+  if (options.extensions === false) config.headerExtensions = { audio: [], video: [] };
+  return new RTCPeerConnection(config);
 }
 
 /** Resolves once ICE gathering is complete (about 200 ms: the loopback STUN timeout). */

@@ -23,6 +23,8 @@ export interface TestStack extends Stack {
 
 export interface TestStackOptions {
   nodeEnv?: Record<string, string>;
+  /** Extra environment per media node, by index. */
+  nodeEnvs?: Array<Record<string, string>>;
   edgeVars?: Record<string, string>;
   /** Called with every child as it is spawned (e.g. to restart the edge in a test). */
   onChild?: (child: Child) => void;
@@ -42,6 +44,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       logs: 'files',
       prebuiltDist: inject('edgeDist'),
       nodeEnv: { LOG_LEVEL: 'info', ...options.nodeEnv },
+      ...(options.nodeEnvs ? { nodeEnvs: options.nodeEnvs } : {}),
       ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
       ...(options.onChild ? { onChild: options.onChild } : {}),
     });

@@ -3,7 +3,7 @@
  * VP8 video and Opus audio, counts what it receives per publisher (the node names the publisher
  * in the stream id), answers the server's renegotiations and rejoins after a lost node.
  */
-import { MediaStreamTrack, type PeerConfig, RTCPeerConnection } from 'werift';
+import { MediaStreamTrack, type PeerConfig, RTCPeerConnection, type RtpPacket } from 'werift';
 import type { MediaApi } from '../../client/api.ts';
 import { RoomParticipant } from '../../client/participant.ts';
 import { wrapWeriftPeer } from '../../client/werift-peer.ts';
@@ -50,6 +50,8 @@ export interface JoinOptions {
   test: string;
   /** The peer configuration from the session's `iceServers` (default: a loopback peer). */
   peerConfig?: (iceServers: IceServer[]) => Partial<PeerConfig>;
+  /** Sees every received video packet, by publisher (e.g. to check the VP8 frames). */
+  onVideoRtp?: (publisher: string, rtp: RtpPacket) => void;
 }
 
 export async function joinWerift(options: JoinOptions): Promise<WeriftParticipant> {
@@ -89,6 +91,7 @@ export async function joinWerift(options: JoinOptions): Promise<WeriftParticipan
       else {
         r.videoPackets += 1;
         if (rtp.header.marker) r.videoFrames += 1;
+        options.onVideoRtp?.(publisher, rtp);
       }
       received.set(publisher, r);
       poke();

@@ -15,6 +15,7 @@ import { nodeRoutes } from './routes-nodes.ts';
 import { roomRoutes } from './routes-rooms.ts';
 import { sessionRoutes } from './routes-sessions.ts';
 import { signalingRoutes } from './routes-signaling.ts';
+import { ingestRoutes } from './routes-whip.ts';
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -25,6 +26,9 @@ export function createApp(): Hono<AppEnv> {
 
   const api = new Hono<AppEnv>();
   api.get('/openapi.json', limitByAddress(), (c) => c.json(openApiDocument()));
+  // Before the API's authentication: these answer CORS preflights, then authenticate themselves.
+  api.route('/whip', ingestRoutes('whip'));
+  api.route('/whep', ingestRoutes('whep'));
   api.use('*', limitBody(), authenticate());
   api.route('/sessions', sessionRoutes);
   api.route('/sessions', signalingRoutes);

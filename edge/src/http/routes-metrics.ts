@@ -1,4 +1,7 @@
-/** `GET /api/media/metrics` (admin): every shard's and the registry's counters, Prometheus text. */
+/**
+ * `GET /api/media/metrics` (admin): the counters of every shard, every room placer and the
+ * registry, summed, in Prometheus text.
+ */
 import { Hono } from 'hono';
 import { assertAdmin } from '../auth/access.ts';
 import { mapBounded, withTimeout } from '../bounded.ts';
@@ -6,7 +9,7 @@ import type { MetricSample } from '../metrics/definitions.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
 import { flushRequestMetrics } from '../metrics/request-flush.ts';
 import { DISPATCHER_COUNT, dispatcherName } from '../webhooks/events.ts';
-import { type AppEnv, config, registry, shardByIndex } from './context.ts';
+import { type AppEnv, config, placer, registry, shardByIndex } from './context.ts';
 
 /** Objects scraped at once, and how long each may take, in ms. */
 const SCRAPE_CONCURRENCY = 8;
@@ -25,23 +28,22 @@ metricsRoutes.get('/', async (c) => {
       SCRAPE_TIMEOUT_MS,
       null,
     );
-  const [fromRegistry, ...fromShards] = await Promise.all([
-    scrape(registry(c).metrics()),
-    ...(await mapBounded(shards, SCRAPE_CONCURRENCY, async (i) =>
-      scrape(shardByIndex(c, i).metrics(i)),
-    )),
-  ]);
   // Dispatchers only once webhooks are on: scraping them would create objects for nothing.
   const dispatchers = config(c).WEBHOOK_URLS.length
     ? Array.from({ length: DISPATCHER_COUNT }, (_, i) => i)
     : [];
-  const fromDispatchers = await mapBounded(dispatchers, SCRAPE_CONCURRENCY, async (i) =>
-    scrape(c.env.WEBHOOK_DISPATCHER.getByName(dispatcherName(i)).metrics(i)),
-  );
-  const answered = [fromRegistry, ...fromShards, ...fromDispatchers].filter(
-    (s): s is MetricSample[] => s !== null,
-  );
-  const unreachable = shards.length + dispatchers.length + 1 - answered.length;
+  // Each object of the deployment: the registry, then shard i and placer i for every i, then the
+  // webhook dispatchers.
+  const objects: Array<() => Promise<MetricSample[]>> = [
+    () => registry(c).metrics(),
+    ...shards.flatMap((i) => [() => shardByIndex(c, i).metrics(i), () => placer(c, i).metrics()]),
+    ...dispatchers.map(
+      (i) => () => c.env.WEBHOOK_DISPATCHER.getByName(dispatcherName(i)).metrics(i),
+    ),
+  ];
+  const results = await mapBounded(objects, SCRAPE_CONCURRENCY, (read) => scrape(read()));
+  const answered = results.filter((s): s is MetricSample[] => s !== null);
+  const unreachable = objects.length - answered.length;
   const samples = answered.flat();
   samples.push({ metric: 'scrape_unreachable', label: '', value: unreachable });
   return c.text(renderPrometheus(samples), 200, {

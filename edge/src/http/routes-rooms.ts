@@ -6,7 +6,8 @@ import { MediaError } from '../../../shared/errors.ts';
 import { nodeRoomViewSchema } from '../../../shared/node-replies.ts';
 import { assertRoomAccess } from '../auth/access.ts';
 import { callNode } from '../node/node-client.ts';
-import { type AppEnv, config, registry } from './context.ts';
+import { placerIndex } from '../placement/placer-name.ts';
+import { type AppEnv, config, placer } from './context.ts';
 import { parseValue } from './parse.ts';
 
 const roomParamSchema = z.object({ room: nameSchema });
@@ -16,9 +17,10 @@ export const roomRoutes = new Hono<AppEnv>();
 roomRoutes.get('/:room', async (c) => {
   const { room } = parseValue(roomParamSchema, { room: c.req.param('room') });
   assertRoomAccess(c.get('caller'), room);
-  const node = await registry(c).roomNode(room);
-  if (!node) throw new MediaError('room_not_found', 'no such room', { room });
   const cfg = config(c);
+  // A named room: its placer does not depend on the device (placer-name.ts).
+  const node = await placer(c, placerIndex(room, '', cfg.SHARD_COUNT)).roomNode(room);
+  if (!node) throw new MediaError('room_not_found', 'no such room', { room });
   const reply = await callNode(
     node,
     { method: 'GET', path: `/rooms/${encodeURIComponent(room)}` },

@@ -14,18 +14,17 @@ import { assertRoomAccess, roomForNewSession } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
 import { sha256Hex } from '../digest.ts';
 import { unwrap } from '../outcome.ts';
+import {
+  type ClientLocation,
+  clientLocation,
+  locationHintFor,
+} from '../placement/client-location.ts';
+import { placerIndex } from '../placement/placer-name.ts';
 import { decodeCursor, encodeCursor } from '../session/cursor.ts';
 import { deviceShard, isPrivateRoom, newSessionIdFor, privateRoom } from '../session/ids.ts';
 import { listPage } from '../session/paging.ts';
 import { sessionIceServers } from '../turn/ice-servers.ts';
-import {
-  type AppContext,
-  type AppEnv,
-  config,
-  registry,
-  shardByIndex,
-  shardStub,
-} from './context.ts';
+import { type AppContext, type AppEnv, config, placer, shardByIndex } from './context.ts';
 import { parseValue, readJson } from './parse.ts';
 import { sessionStub } from './session-stub.ts';
 
@@ -41,7 +40,8 @@ sessionRoutes.post('/', async (c) => {
   const { text, value } = await readJson(c);
   const body = parseValue(createSessionSchema, value);
   const key = c.req.header('idempotency-key');
-  if (key === undefined) return c.json(await createSession(c, caller, body), 201);
+  const client = locationOf(c);
+  if (key === undefined) return c.json(await createSession(c, caller, body, client), 201);
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new MediaError('invalid_request', 'Idempotency-Key must be 1-255 printable characters', {
       field: 'Idempotency-Key',
@@ -50,7 +50,11 @@ sessionRoutes.post('/', async (c) => {
   // The key lives on the device's shard, beside the sessions it creates: a key whose session
   // ended is forgotten there (idempotency.ts), without asking another shard.
   const keyHash = await sha256Hex(`${caller.deviceId}\n${key}`);
-  const owner = shardByIndex(c, deviceShard(caller.deviceId, config(c).SHARD_COUNT));
+  const owner = shardByIndex(
+    c,
+    deviceShard(caller.deviceId, config(c).SHARD_COUNT),
+    locationHintFor(client),
+  );
   const claim = unwrap(await owner.claimIdempotency(keyHash, await sha256Hex(text)));
   switch (claim.kind) {
     case 'replay':
@@ -74,7 +78,7 @@ sessionRoutes.post('/', async (c) => {
       break;
   }
   try {
-    const created = await createSession(c, caller, body);
+    const created = await createSession(c, caller, body, client);
     unwrap(await owner.completeIdempotency(keyHash, 201, JSON.stringify(created)));
     return c.json(created, 201);
   } catch (err) {
@@ -83,21 +87,38 @@ sessionRoutes.post('/', async (c) => {
   }
 });
 
-async function createSession(
+/**
+ * Places the session (the room's placer: no registry call on the way, see room-placer.ts) and
+ * stores it on the device's shard. Both objects are created near this client if this is their
+ * first use (location hints).
+ */
+/** The caller's location for placement: `request.cf`, or the header when trusted. */
+export function locationOf(c: AppContext): ClientLocation | null {
+  return clientLocation(
+    c.req.raw.headers,
+    c.req.raw.cf as Record<string, unknown> | undefined,
+    config(c).TRUST_LOCATION_HEADER,
+  );
+}
+
+export async function createSession(
   c: AppContext,
   caller: Caller,
   body: CreateSessionRequest,
+  client: ClientLocation | null,
 ): Promise<CreateSessionResponse> {
   const { SHARD_COUNT, ICE_SERVERS } = config(c);
   // Minted on the device's shard, so the device's sessions live together (ids.ts).
   const sessionId = newSessionIdFor(caller.deviceId, SHARD_COUNT);
   const room = roomForNewSession(caller, body.room) ?? privateRoom(sessionId);
-  const node = unwrap(await registry(c).place(room));
+  const hint = locationHintFor(client);
+  const roomPlacer = placer(c, placerIndex(room, caller.deviceId, SHARD_COUNT), hint);
+  const node = unwrap(await roomPlacer.place(room, client));
   let view: SessionView;
   try {
     // The shard checks the device's cap (MAX_SESSIONS_PER_DEVICE) and stores the session.
     view = unwrap(
-      await shardStub(c, sessionId).create(
+      await shardByIndex(c, deviceShard(caller.deviceId, SHARD_COUNT), hint).create(
         {
           sessionId,
           deviceId: caller.deviceId,
@@ -109,15 +130,15 @@ async function createSession(
       ),
     );
   } catch (err) {
-    // The node's pending count is reset by its next heartbeat; a room join is undone now.
-    if (!isPrivateRoom(room)) await registry(c).release(room);
+    // The placer's reservation lapses with the node's next heartbeat; a room join is undone now.
+    if (!isPrivateRoom(room)) await roomPlacer.release(room);
     throw err;
   }
   return {
     sessionId,
     room,
     state: view.state,
-    node: { id: node.id, region: node.region },
+    node: { id: node.id, region: node.region, distanceKm: node.distanceKm },
     iceServers: await sessionIceServers(ICE_SERVERS, c.env, sessionId),
     expiresAt: view.expiresAt,
     links: sessionLinks(sessionId),

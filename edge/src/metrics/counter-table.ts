@@ -11,6 +11,15 @@ export const COUNTERS_TABLE = `CREATE TABLE IF NOT EXISTS counters (
     PRIMARY KEY (name, label)
   )`;
 
+/** Histogram series: per-bucket counts as a JSON array (the last one is +Inf) and their sum. */
+export const HISTOGRAMS_TABLE = `CREATE TABLE IF NOT EXISTS histograms (
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    sum REAL NOT NULL,
+    PRIMARY KEY (name, label)
+  )`;
+
 export interface CounterRow {
   name: string;
   label: string;

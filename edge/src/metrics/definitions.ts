@@ -104,9 +104,23 @@ export const EDGE_METRICS = {
   placements: {
     name: 'media_edge_placements_total',
     type: 'counter',
-    help: 'Placement decisions, by result (ok or the error code).',
-    labels: ['result'],
-    initial: ['ok'],
+    help: 'Rooms (and private sessions) placed on a node, by how: region (nearest node, near the client), nearest (the nearest had no room: the next nearest), fallback (no location: least loaded).',
+    labels: ['match'],
+    initial: ['region', 'nearest', 'fallback'],
+  },
+  placements_refused: {
+    name: 'media_edge_placements_refused_total',
+    type: 'counter',
+    help: 'Session creates no node could take, by error code (503 with Retry-After).',
+    labels: ['code'],
+    initial: ['no_media_node', 'capacity_exceeded', 'draining'],
+  },
+  registry_calls: {
+    name: 'media_edge_registry_calls_total',
+    type: 'counter',
+    help: 'Calls into the one NodeRegistry object, by operation: heartbeats, directory pulls, shared-pool reservations, operator reads. Creates should cause almost none.',
+    labels: ['op'],
+    initial: ['heartbeat', 'directory', 'reserve', 'list_nodes', 'metrics'],
   },
   webhooks_delivered: {
     name: 'media_edge_webhooks_delivered_total',

@@ -3,6 +3,7 @@
  * the zod schemas the routes parse with, so the document cannot drift from validation; response
  * shapes follow the interfaces in shared/api.ts.
  */
+
 import { z } from 'zod';
 import {
   answerSchema,
@@ -14,6 +15,7 @@ import {
   SESSION_STATES,
 } from '../../../shared/api.ts';
 import { ERROR_STATUS } from '../../../shared/errors.ts';
+import { ingestPaths } from './ingest-paths.ts';
 import { responses, schemaRef } from './responses.ts';
 
 type Json = Record<string, unknown>;
@@ -60,6 +62,19 @@ export function openApiDocument(): Json {
           required: ['id', 'region'],
           properties: { id: { type: 'string' }, region: { type: 'string' } },
         },
+        SessionNodeRef: {
+          type: 'object',
+          required: ['id', 'region', 'distanceKm'],
+          properties: {
+            id: { type: 'string' },
+            region: { type: 'string', description: "The node's REGION setting." },
+            distanceKm: {
+              type: ['number', 'null'],
+              description:
+                "Great-circle km from the client's location (Cloudflare's, city-level) to the node at creation; null when either location was unknown.",
+            },
+          },
+        },
         Track: {
           type: 'object',
           required: ['trackId', 'kind'],
@@ -92,9 +107,17 @@ export function openApiDocument(): Json {
       },
       '/api/media/sessions': {
         post: {
-          summary: 'Create a session (placed on a media node; a whole room on one node)',
+          summary:
+            "Create a session (a new room goes to the node nearest its first participant, by the client's Cloudflare location; a whole room stays on one node)",
           parameters: [
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
+            {
+              name: 'x-client-location',
+              in: 'header',
+              description:
+                '`<latitude>,<longitude>` in decimal degrees, used instead of the Cloudflare location only when the edge runs with TRUST_LOCATION_HEADER (local stacks and tests); ignored otherwise.',
+              schema: { type: 'string' },
+            },
           ],
           requestBody: body(createSessionSchema),
           responses: responses.for(
@@ -200,6 +223,7 @@ export function openApiDocument(): Json {
           },
         },
       },
+      ...ingestPaths(),
       '/api/media/openapi.json': {
         get: {
           summary: 'This document',

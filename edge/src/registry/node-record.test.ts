@@ -13,17 +13,18 @@ const hb = (over: Partial<Heartbeat> = {}): Heartbeat => ({
 });
 
 describe('heartbeats', () => {
-  it('registers a node (url without trailing slash) and resets pending', () => {
+  it('registers a node (url without trailing slash), with its location when it sends one', () => {
     const first = applyHeartbeat(undefined, hb(), 1_000);
     expect(first.lost).toBeNull();
     expect(first.record).toMatchObject({
       id: 'n1',
       url: 'http://127.0.0.1:30006',
       lastSeen: 1_000,
-      pending: 0,
     });
-    const again = applyHeartbeat({ ...first.record!, pending: 4 }, hb(), 2_000);
-    expect(again).toMatchObject({ lost: null, record: { pending: 0, lastSeen: 2_000 } });
+    expect(first.record).not.toHaveProperty('latitude');
+    const location = { latitude: 50.1, longitude: 8.7 };
+    const again = applyHeartbeat(first.record!, hb({ location }), 2_000);
+    expect(again).toMatchObject({ lost: null, record: { ...location, lastSeen: 2_000 } });
   });
 
   it('a new startedAt loses the previous instance', () => {

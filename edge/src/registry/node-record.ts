@@ -2,18 +2,20 @@
 import type { EndReason } from '../../../shared/api.ts';
 import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
 
+/** A media node as the registry knows it; the node directory hands these to the placers. */
 export interface NodeRecord {
   id: string;
   url: string;
   region: string;
+  /** Where the node is, degrees; without them the node is placed only as a fallback. */
+  latitude?: number | undefined;
+  longitude?: number | undefined;
   state: NodeState;
   /** The node process's start: a different value is a different instance. */
   startedAt: number;
   /** Last heartbeat received, ms since epoch. */
   lastSeen: number;
   load: Heartbeat['load'];
-  /** Sessions placed here since the last heartbeat (not yet in `load`). */
-  pending: number;
 }
 
 /** A node instance that is gone, and the reason its sessions fail with. */
@@ -54,11 +56,11 @@ export function applyHeartbeat(
       id: hb.nodeId,
       url: hb.url.replace(/\/+$/, ''),
       region: hb.region,
+      ...(hb.location ? { latitude: hb.location.latitude, longitude: hb.location.longitude } : {}),
       state: hb.state,
       startedAt: hb.startedAt,
       lastSeen: now,
       load: hb.load,
-      pending: 0,
     },
     lost: lostPrevious,
   };
@@ -93,6 +95,8 @@ export function nextSweepAt(nodes: Iterable<NodeRecord>, timeoutMs: number): num
 export interface NodeView {
   id: string;
   region: string;
+  /** Where the node is (its LATITUDE / LONGITUDE), null when it does not say. */
+  location: { latitude: number; longitude: number } | null;
   url: string;
   state: NodeState;
   startedAt: string;
@@ -104,6 +108,10 @@ export function nodeView(n: NodeRecord): NodeView {
   return {
     id: n.id,
     region: n.region,
+    location:
+      n.latitude !== undefined && n.longitude !== undefined
+        ? { latitude: n.latitude, longitude: n.longitude }
+        : null,
     url: n.url,
     state: n.state,
     startedAt: new Date(n.startedAt).toISOString(),

@@ -1,8 +1,12 @@
 /**
- * NodeRegistry: the one Durable Object (`global`) that knows the media nodes. Heartbeats keep
- * nodes alive; placement picks a node per session; an alarm drops nodes that went silent and
- * has every shard fail the sessions they had. A loss noticed by a heartbeat (a restart, a stop)
- * is queued and fanned out by the alarm too, so no heartbeat waits for 32 shards.
+ * NodeRegistry: the one Durable Object (`global`) that knows the media nodes: the authority on
+ * their health, off the path of a join. Heartbeats keep nodes alive and change the node
+ * directory's version; the room placers pull the directory (at most once per
+ * NODE_DIRECTORY_MAX_AGE_MS each) and place from their copy, asking the registry only for a slot
+ * of a node's shared capacity pool (capacity-quota.ts) once their own share is used up. An
+ * alarm drops nodes that went silent and has every shard fail the sessions they had and every
+ * placer forget their rooms. A loss noticed by a heartbeat (a restart, a stop) is queued and
+ * fanned out by the alarm too, so no heartbeat waits for the shards.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { MediaError } from '../../../shared/errors.ts';
@@ -14,7 +18,10 @@ import type { Env } from '../env.ts';
 import { log } from '../log.ts';
 import { isScalarKey, type MetricSample } from '../metrics/definitions.ts';
 import { capture, type Outcome } from '../outcome.ts';
-import { isPrivateRoom } from '../session/ids.ts';
+import { countedSince, poolSize } from '../placement/capacity-quota.ts';
+import type { DirectoryPull } from '../placement/node-directory.ts';
+import { placerName } from '../placement/placer-name.ts';
+import { FLUSH_DELAY_MS, ShardCounters } from '../shard/shard-counters.ts';
 import { RegistryHooks } from '../webhooks/registry-hooks.ts';
 import { sinkFor } from '../webhooks/sink.ts';
 import {
@@ -25,7 +32,6 @@ import {
   nodeView,
   silentNodes,
 } from './node-record.ts';
-import { PLACEMENT_RETRY_AFTER_S, place } from './placement.ts';
 import { type QueuedLoss, RegistryStore } from './registry-store.ts';
 
 /** Shards told about a lost node at once. */
@@ -36,29 +42,24 @@ const FAN_OUT_TIMEOUT_MS = 5_000;
 const FAN_OUT_RETRY_MS = 1_000;
 const FAN_OUT_ATTEMPTS = 5;
 
-export interface PlacedNode {
-  id: string;
-  region: string;
-  url: string;
-}
-
 export class NodeRegistry extends DurableObject<Env> {
   readonly #store: RegistryStore;
   readonly #config: EdgeConfig;
   readonly #hooks: RegistryHooks;
-  /**
-   * Rooms a queued loss took from its node: finished (webhook) once the shards have ended
-   * their sessions, so a room's receivers see its sessions end before the room does.
-   */
-  readonly #lostRooms = new Map<string, string[]>();
+  readonly #counters: ShardCounters;
+  /** This instance's tag in directory versions: a restarted registry never repeats one. */
+  readonly #instance = crypto.randomUUID().slice(0, 8);
+  #version = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = loadConfig(env);
     this.#store = new RegistryStore(ctx.storage.sql);
+    this.#counters = new ShardCounters(ctx.storage.sql, () => this.#armFlush());
     this.#hooks = new RegistryHooks(
       sinkFor(this.#config.WEBHOOK_URLS, env.WEBHOOK_DISPATCHER, (n) =>
-        this.#store.count('webhooks_failed', 'enqueue_failed', n),
+        this.#counters.count('webhooks_failed', 'enqueue_failed', n),
       ),
     );
   }
@@ -69,23 +70,29 @@ export class NodeRegistry extends DurableObject<Env> {
    * a restart of the edge too.
    */
   async heartbeat(hb: Heartbeat, timestamp: number): Promise<Outcome<HeartbeatReply>> {
+    this.#called('heartbeat');
     return capture(async () => {
       const now = Date.now();
-      if (!this.#store.advanceFloor(hb.nodeId, timestamp)) {
-        throw new MediaError('unauthorized', 'replayed request');
-      }
-      const existing = this.#store.node(hb.nodeId);
-      const outcome = applyHeartbeat(existing, hb, now);
-      if (hb.state === 'draining' && existing?.state !== 'draining') {
-        this.#hooks.nodeDraining(hb.nodeId, now);
-      }
-      if (outcome.lost) this.#queueLoss(outcome.lost, now);
-      if (outcome.record) {
-        if (!existing) log('info', 'node_registered', { node: hb.nodeId, url: hb.url });
-        this.#store.putNode(outcome.record);
-      }
-      this.#store.clearPending(hb.nodeId);
-      this.#store.count('heartbeats');
+      const outcome = this.ctx.storage.transactionSync(() => {
+        if (!this.#store.advanceFloor(hb.nodeId, timestamp)) {
+          throw new MediaError('unauthorized', 'replayed request');
+        }
+        const existing = this.#store.node(hb.nodeId);
+        const result = applyHeartbeat(existing, hb, now);
+        if (hb.state === 'draining' && existing?.state !== 'draining') {
+          this.#hooks.nodeDraining(hb.nodeId, now);
+        }
+        if (result.lost) this.#queueLoss(result.lost, now);
+        if (result.record) {
+          if (!existing) log('info', 'node_registered', { node: hb.nodeId, url: hb.url });
+          this.#store.putNode(result.record);
+        }
+        this.#store.clearPending(hb.nodeId);
+        this.#counters.count('heartbeats');
+        this.#counters.flush();
+        return result;
+      });
+      this.#version++;
       if (outcome.lost) await this.ctx.storage.setAlarm(now);
       // An alarm set earlier may be early (its node has since beaten): the sweep re-arms.
       else if ((await this.ctx.storage.getAlarm()) === null) await this.#armSweep();
@@ -94,50 +101,43 @@ export class NodeRegistry extends DurableObject<Env> {
     });
   }
 
-  /** Picks the node for a new session of `room` and counts it there. `now` is for tests. */
-  async place(room: string, now: number = Date.now()): Promise<Outcome<PlacedNode>> {
-    return capture(async () => {
-      const privateRoom = isPrivateRoom(room);
-      const assigned = privateRoom ? undefined : this.#store.roomNode(room);
-      // A reservation older than this has not offered in time: it holds no capacity.
-      const reservedSince = now - this.#config.PENDING_OFFER_TIMEOUT_MS;
-      const result = place(
-        this.#store.nodes(reservedSince),
-        assigned,
-        now,
-        this.#config.HEARTBEAT_TIMEOUT_MS,
-      );
-      this.#store.count('placements', result.ok ? 'ok' : result.code);
-      if (!result.ok)
-        throw new MediaError(result.code, result.message, {}, PLACEMENT_RETRY_AFTER_S);
-      this.#store.addPending(result.node.id, now, reservedSince);
-      if (!privateRoom && this.#store.joinRoom(room, result.node.id)) {
-        this.#hooks.roomStarted(room, result.node.id, now);
-        await this.#hooks.flush();
-      }
-      return { id: result.node.id, region: result.node.region, url: result.node.url };
-    });
+  /**
+   * The node directory for the placers: every node record under a version, or `unchanged` when
+   * the caller already has `known`. A read: it writes nothing.
+   */
+  async directory(known = ''): Promise<DirectoryPull> {
+    this.#called('directory');
+    const version = `${this.#instance}:${this.#version}`;
+    if (known === version) return { version, unchanged: true };
+    return { version, nodes: this.#store.nodes() };
   }
 
-  /** A session left `room` (ended, or its create failed after placement). */
-  async release(room: string): Promise<void> {
-    const nodeId = this.#store.leaveRoom(room);
-    if (nodeId !== undefined) {
-      this.#hooks.roomFinished(room, nodeId, 'empty', Date.now());
-      await this.#hooks.flush();
+  /**
+   * One slot of the shared pool of node instance `nodeId`/`startedAt` (capacity-quota.ts), for
+   * a placer whose own share is used up. False when the pool is empty or the node cannot take
+   * sessions. `now` is for tests.
+   */
+  async reserve(nodeId: string, startedAt: number, now: number = Date.now()): Promise<boolean> {
+    this.#called('reserve');
+    const node = this.#store.node(nodeId);
+    if (!node || node.startedAt !== startedAt || node.state !== 'ready') return false;
+    if (now - node.lastSeen > this.#config.HEARTBEAT_TIMEOUT_MS) return false;
+    const since = countedSince(node, now, this.#config.PENDING_OFFER_TIMEOUT_MS);
+    if (this.#store.pending(nodeId, since).length >= poolSize(node, this.#config.SHARD_COUNT)) {
+      return false;
     }
-  }
-
-  /** The node that holds `room`, if any (for room views). */
-  async roomNode(room: string): Promise<PlacedNode | null> {
-    const id = this.#store.roomNode(room);
-    const node = id ? this.#store.node(id) : undefined;
-    return node ? { id: node.id, region: node.region, url: node.url } : null;
+    this.ctx.storage.transactionSync(() => {
+      this.#store.addPending(nodeId, now, since);
+      this.#counters.flush();
+    });
+    return true;
   }
 
   metrics(): MetricSample[] {
+    this.#called('metrics');
     const samples: MetricSample[] = [];
-    for (const c of this.#store.counters()) {
+    const totals = this.ctx.storage.transactionSync(() => this.#counters.read());
+    for (const c of totals.counters) {
       if (isScalarKey(c.name)) samples.push({ metric: c.name, label: c.label, value: c.value });
     }
     const byState = new Map<string, number>([
@@ -161,18 +161,16 @@ export class NodeRegistry extends DurableObject<Env> {
     const lost = silentNodes(this.#store.nodes(), now, this.#config.HEARTBEAT_TIMEOUT_MS);
     for (const node of lost) this.#queueLoss(node, now);
     this.#store.pruneFloors(now - 2 * SIGNATURE_WINDOW_MS);
+    if (lost.length > 0) this.#version++;
     let retry = false;
     for (const loss of this.#store.losses()) {
-      const unreachable = await this.#failSessions(loss);
+      // Shards first: a placer finishes the node's rooms (webhook room.finished) only after their
+      // sessions have ended, so a room's receivers see them in that order.
+      const sessions = await this.#failSessions(loss);
+      const unreachable = sessions + (await this.#forgetRooms(loss));
       const again = unreachable > 0 && loss.attempts + 1 < FAN_OUT_ATTEMPTS;
       this.#store.settleLoss(loss, again);
       retry ||= again;
-      if (!again) {
-        for (const room of this.#lostRooms.get(loss.nodeId) ?? []) {
-          this.#hooks.roomFinished(room, loss.nodeId, loss.reason, Date.now());
-        }
-        this.#lostRooms.delete(loss.nodeId);
-      }
     }
     await this.#hooks.flush();
     await this.#armSweep(retry ? Date.now() + FAN_OUT_RETRY_MS : undefined);
@@ -181,6 +179,7 @@ export class NodeRegistry extends DurableObject<Env> {
 
   /** The nodes as operators see them. */
   async listNodes(): Promise<NodeView[]> {
+    this.#called('list_nodes');
     return this.#store.nodes().map(nodeView);
   }
 
@@ -196,13 +195,10 @@ export class NodeRegistry extends DurableObject<Env> {
 
   /** Forgets a node instance now; the alarm fails its open sessions on the shards. */
   #queueLoss(node: LostNode, now: number): void {
-    const rooms = this.#store.dropNode(node.nodeId);
-    if (this.#hooks.enabled) {
-      this.#lostRooms.set(node.nodeId, [...(this.#lostRooms.get(node.nodeId) ?? []), ...rooms]);
-      this.#hooks.nodeLost(node.nodeId, node.reason, now);
-    }
+    this.#store.dropNode(node.nodeId);
+    this.#hooks.nodeLost(node.nodeId, node.reason, now);
     this.#store.queueLoss(node, now);
-    this.#store.count('nodes_lost', node.reason);
+    this.#counters.count('nodes_lost', node.reason);
     log('warn', 'node_lost', { node: node.nodeId, reason: node.reason });
   }
 
@@ -227,5 +223,34 @@ export class NodeRegistry extends DurableObject<Env> {
       unreachableShards: unreachable,
     });
     return unreachable;
+  }
+
+  /** Has every placer forget a lost node's rooms; returns how many placers did not answer. */
+  async #forgetRooms(node: QueuedLoss): Promise<number> {
+    const placers = Array.from({ length: this.#config.SHARD_COUNT }, (_, i) => i);
+    const results = await mapBounded(placers, FAN_OUT_CONCURRENCY, (i) =>
+      withTimeout(
+        this.env.ROOM_PLACER.getByName(placerName(i))
+          .nodeLost(node.nodeId, node.startedAt, node.reason)
+          .then(() => true)
+          .catch(() => false),
+        FAN_OUT_TIMEOUT_MS,
+        false,
+      ),
+    );
+    return results.filter((ok) => !ok).length;
+  }
+
+  /** Counts a call into this object (in memory; written with the next write or by a timer). */
+  #called(op: 'heartbeat' | 'directory' | 'reserve' | 'list_nodes' | 'metrics'): void {
+    this.#counters.count('registry_calls', op);
+  }
+
+  #armFlush(): void {
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      if (this.#counters.pending) this.ctx.storage.transactionSync(() => this.#counters.flush());
+    }, FLUSH_DELAY_MS);
   }
 }

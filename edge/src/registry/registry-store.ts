@@ -1,15 +1,11 @@
 /**
- * SQL access for the NodeRegistry: nodes, room -> node assignments, per-node signature floors,
- * node losses waiting for their fan-out, counters.
+ * SQL access for the NodeRegistry: nodes, reservations of the shared capacity pool, per-node
+ * signature floors, node losses waiting for their fan-out, counters. Room -> node assignments
+ * live in the room placers (placement/room-placer.ts), not here.
  */
-import type { Heartbeat, NodeState } from '../../../shared/internal.ts';
-import {
-  addToCounter,
-  COUNTERS_TABLE,
-  type CounterRow,
-  readCounters,
-} from '../metrics/counter-table.ts';
-import type { ScalarKey } from '../metrics/definitions.ts';
+import type { Heartbeat, NodeLocation, NodeState } from '../../../shared/internal.ts';
+import { COUNTERS_TABLE, HISTOGRAMS_TABLE } from '../metrics/counter-table.ts';
+import { addColumn } from '../sql-schema.ts';
 import type { LostNode, NodeRecord } from './node-record.ts';
 
 /** A node loss whose sessions are still to be failed on the shards (the alarm does it). */
@@ -25,8 +21,9 @@ const SCHEMA = [
     started_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, load TEXT NOT NULL,
     pending INTEGER NOT NULL DEFAULT 0
   )`,
-  // Placements since the node's last heartbeat, as a JSON array of their times (ms): each
-  // reserves capacity until the heartbeat counts it or it expires unoffered.
+  // Reservations from the shared pool (capacity-quota.ts) since the node's last heartbeat, as a
+  // JSON array of their times (ms): each holds a slot until the heartbeat counts it or it
+  // expires unoffered.
   `CREATE TABLE IF NOT EXISTS pending (node_id TEXT PRIMARY KEY, at TEXT NOT NULL)`,
   // Newest signed timestamp accepted per node: a heartbeat must be newer (replays are refused,
   // across restarts too). Kept after a node is dropped, pruned once past the signature window.
@@ -36,11 +33,9 @@ const SCHEMA = [
     before INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (node_id, started_at)
   )`,
-  `CREATE TABLE IF NOT EXISTS rooms (
-    room TEXT PRIMARY KEY, node_id TEXT NOT NULL, members INTEGER NOT NULL
-  )`,
-  'CREATE INDEX IF NOT EXISTS rooms_node ON rooms (node_id)',
   COUNTERS_TABLE,
+  // The counters class (shard-counters.ts) reads histograms too; none are kept here.
+  HISTOGRAMS_TABLE,
 ];
 
 export class RegistryStore {
@@ -49,32 +44,33 @@ export class RegistryStore {
   constructor(sql: SqlStorage) {
     this.#sql = sql;
     for (const statement of SCHEMA) sql.exec(statement);
+    addColumn(sql, 'nodes', 'location', 'TEXT');
   }
 
-  /** The nodes, `pending` counting the placements made since `pendingSince` (ms). */
-  nodes(pendingSince = 0): NodeRecord[] {
+  nodes(): NodeRecord[] {
     return this.#sql
-      .exec(
-        `SELECT nodes.*, pending.at AS pending_at FROM nodes
-          LEFT JOIN pending ON pending.node_id = nodes.id ORDER BY id`,
-      )
+      .exec('SELECT * FROM nodes ORDER BY id')
       .toArray()
       .map((r) => ({
         id: String(r.id),
         url: String(r.url),
         region: String(r.region),
+        ...(r.location ? (JSON.parse(String(r.location)) as NodeLocation) : {}),
         state: r.state as NodeState,
         startedAt: Number(r.started_at),
         lastSeen: Number(r.last_seen),
         load: JSON.parse(String(r.load)) as Heartbeat['load'],
-        pending: (JSON.parse(String(r.pending_at ?? '[]')) as number[]).filter(
-          (t) => t >= pendingSince,
-        ).length,
       }));
   }
 
   node(id: string): NodeRecord | undefined {
     return this.nodes().find((n) => n.id === id);
+  }
+
+  /** Live reservations of the shared pool on `id`: made at or after `since` (ms). */
+  pending(id: string, since: number): number[] {
+    const row = this.#sql.exec('SELECT at FROM pending WHERE node_id = ?', id).toArray()[0];
+    return (JSON.parse(String(row?.at ?? '[]')) as number[]).filter((t) => t >= since);
   }
 
   /** Records the signed timestamp `ts` of `nodeId`; false (nothing stored) unless newer. */
@@ -138,13 +134,17 @@ export class RegistryStore {
 
   putNode(n: NodeRecord): void {
     this.#sql.exec(
-      `INSERT INTO nodes (id, url, region, state, started_at, last_seen, load, pending)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url,
-        region = excluded.region, state = excluded.state, started_at = excluded.started_at,
-        last_seen = excluded.last_seen, load = excluded.load, pending = excluded.pending`,
+      `INSERT INTO nodes (id, url, region, location, state, started_at, last_seen, load, pending)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url,
+        region = excluded.region, location = excluded.location, state = excluded.state,
+        started_at = excluded.started_at, last_seen = excluded.last_seen, load = excluded.load,
+        pending = excluded.pending`,
       n.id,
       n.url,
       n.region,
+      n.latitude !== undefined && n.longitude !== undefined
+        ? JSON.stringify({ latitude: n.latitude, longitude: n.longitude })
+        : null,
       n.state,
       n.startedAt,
       n.lastSeen,
@@ -153,12 +153,9 @@ export class RegistryStore {
     );
   }
 
-  /** One more placement on `id` at `now`; reservations before `expiredBefore` are dropped. */
+  /** One more reservation on `id` at `now`; reservations before `expiredBefore` are dropped. */
   addPending(id: string, now: number, expiredBefore: number): void {
-    const row = this.#sql.exec('SELECT at FROM pending WHERE node_id = ?', id).toArray()[0];
-    const live = (JSON.parse(String(row?.at ?? '[]')) as number[]).filter(
-      (t) => t >= expiredBefore,
-    );
+    const live = this.pending(id, expiredBefore);
     live.push(now);
     this.#sql.exec(
       'INSERT INTO pending (node_id, at) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET at = ?',
@@ -173,56 +170,9 @@ export class RegistryStore {
     this.#sql.exec('DELETE FROM pending WHERE node_id = ?', id);
   }
 
-  /**
-   * Forgets a node and the rooms it held (they may start over on another node); returns those
-   * rooms.
-   */
-  dropNode(id: string): string[] {
-    const rooms = this.#sql
-      .exec('DELETE FROM rooms WHERE node_id = ? RETURNING room', id)
-      .toArray()
-      .map((r) => String(r.room));
+  /** Forgets a node (its reservations too). */
+  dropNode(id: string): void {
     this.#sql.exec('DELETE FROM pending WHERE node_id = ?', id);
     this.#sql.exec('DELETE FROM nodes WHERE id = ?', id);
-    return rooms;
-  }
-
-  roomNode(room: string): string | undefined {
-    const row = this.#sql.exec('SELECT node_id FROM rooms WHERE room = ?', room).toArray()[0];
-    return row ? String(row.node_id) : undefined;
-  }
-
-  /**
-   * Counts one more member of `room` on `nodeId` (a room with a new node starts over); true
-   * when the room starts (its first member, or its first on this node).
-   */
-  joinRoom(room: string, nodeId: string): boolean {
-    const row = this.#sql
-      .exec(
-        `INSERT INTO rooms (room, node_id, members) VALUES (?, ?, 1) ON CONFLICT (room) DO UPDATE SET
-        members = CASE WHEN node_id = excluded.node_id THEN members + 1 ELSE 1 END,
-        node_id = excluded.node_id RETURNING members`,
-        room,
-        nodeId,
-      )
-      .one();
-    return Number(row.members) === 1;
-  }
-
-  /** One member fewer; the assignment ends with the last member: returns its node then. */
-  leaveRoom(room: string): string | undefined {
-    this.#sql.exec('UPDATE rooms SET members = members - 1 WHERE room = ?', room);
-    const ended = this.#sql
-      .exec('DELETE FROM rooms WHERE room = ? AND members <= 0 RETURNING node_id', room)
-      .toArray()[0];
-    return ended ? String(ended.node_id) : undefined;
-  }
-
-  count(metric: ScalarKey, label = '', by = 1): void {
-    addToCounter(this.#sql, metric, label, by);
-  }
-
-  counters(): CounterRow[] {
-    return readCounters(this.#sql);
   }
 }

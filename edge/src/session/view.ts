@@ -1,7 +1,7 @@
 /** A stored session row and how it is shown to clients. */
 import type {
   EndReason,
-  NodeRef,
+  SessionNodeRef,
   SessionState,
   SessionView,
   TrackInfo,
@@ -18,6 +18,8 @@ export interface SessionRecord {
   nodeId: string;
   nodeRegion: string;
   nodeUrl: string;
+  /** Client to node at creation, great-circle km; null when a location was unknown. */
+  nodeDistanceKm: number | null;
   iceCandidates: number;
   tracks: TrackInfo[];
   metadata: Record<string, string | number | boolean> | null;
@@ -30,8 +32,8 @@ export interface SessionRecord {
   lastSeq: number;
 }
 
-export function nodeRef(r: SessionRecord): NodeRef {
-  return { id: r.nodeId, region: r.nodeRegion };
+export function nodeRef(r: SessionRecord): SessionNodeRef {
+  return { id: r.nodeId, region: r.nodeRegion, distanceKm: r.nodeDistanceKm };
 }
 
 export function toView(r: SessionRecord): SessionView {

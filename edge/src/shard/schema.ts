@@ -1,4 +1,4 @@
-import { COUNTERS_TABLE } from '../metrics/counter-table.ts';
+import { COUNTERS_TABLE, HISTOGRAMS_TABLE } from '../metrics/counter-table.ts';
 
 /** The SessionShard's SQLite schema; every statement is idempotent, run at each start. */
 export const SHARD_SCHEMA = [
@@ -40,12 +40,5 @@ export const SHARD_SCHEMA = [
   )`,
   'CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at)',
   COUNTERS_TABLE,
-  // Histogram series: per-bucket counts as a JSON array (the last one is +Inf) and their sum.
-  `CREATE TABLE IF NOT EXISTS histograms (
-    name TEXT NOT NULL,
-    label TEXT NOT NULL,
-    counts TEXT NOT NULL,
-    sum REAL NOT NULL,
-    PRIMARY KEY (name, label)
-  )`,
+  HISTOGRAMS_TABLE,
 ];

@@ -43,6 +43,10 @@ function toRecord(r: Row): SessionRecord {
     nodeId: String(r.node_id),
     nodeRegion: String(r.node_region),
     nodeUrl: String(r.node_url),
+    nodeDistanceKm:
+      r.node_distance_km === null || r.node_distance_km === undefined
+        ? null
+        : Number(r.node_distance_km),
     iceCandidates: Number(r.ice_candidates),
     tracks: JSON.parse(String(r.tracks)) as TrackInfo[],
     metadata:
@@ -65,8 +69,9 @@ export class SqlSessionRepo implements SessionRepo {
   insert(r: SessionRecord, deadline: number): void {
     this.#sql.exec(
       `INSERT INTO sessions (id, device_id, room, echo, state, reason, node_id, node_region,
-        node_url, ice_candidates, tracks, metadata, created_at, updated_at, expires_at,
-        last_activity, last_seq, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        node_url, node_distance_km, ice_candidates, tracks, metadata, created_at, updated_at,
+        expires_at, last_activity, last_seq, deadline)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.id,
       r.deviceId,
       r.room,
@@ -76,6 +81,7 @@ export class SqlSessionRepo implements SessionRepo {
       r.nodeId,
       r.nodeRegion,
       r.nodeUrl,
+      r.nodeDistanceKm,
       r.iceCandidates,
       JSON.stringify(r.tracks),
       r.metadata === null ? null : JSON.stringify(r.metadata),

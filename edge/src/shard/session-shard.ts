@@ -8,6 +8,7 @@
  * re-arms it only when it brings a deadline earlier than the armed one, without a `getAlarm()`
  * round trip; the alarm itself recomputes the exact next deadline.
  */
+
 import { DurableObject } from 'cloudflare:workers';
 import type {
   AnswerResponse,
@@ -17,6 +18,7 @@ import type {
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { type NodeEvent, PING_FRAME, PONG_FRAME } from '../../../shared/events.ts';
+import type { SessionMode } from '../../../shared/internal.ts';
 import { EVENT_QUEUE_LIMIT, SLOW_CONSUMER_GRACE_MS } from '../../../shared/limits.ts';
 import { ReplayGuard } from '../../../shared/signing.ts';
 import type { Caller } from '../auth/token.ts';
@@ -26,7 +28,10 @@ import { isHistogramKey, isScalarKey, type MetricSample } from '../metrics/defin
 import type { RequestBatch } from '../metrics/request-metrics.ts';
 import { callNode } from '../node/node-client.ts';
 import { capture, type Outcome } from '../outcome.ts';
+import type { PlacedNode } from '../placement/placer-core.ts';
+import { placerIndex, placerName } from '../placement/placer-name.ts';
 import { earliest } from '../session/reaper.ts';
+import { addColumn } from '../sql-schema.ts';
 import { sinkFor, type WebhookSink } from '../webhooks/sink.ts';
 import { SqlEventLog } from './event-log.ts';
 import { EventSockets } from './event-sockets.ts';
@@ -34,7 +39,7 @@ import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
 import { SqlIdempotencyStore } from './idempotency-store.ts';
 import { SHARD_SCHEMA } from './schema.ts';
 import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
-import { type CreateInput, type PlacedNode, ShardCore } from './shard-core.ts';
+import { type CreateInput, ShardCore } from './shard-core.ts';
 import { FLUSH_DELAY_MS, ShardCounters } from './shard-counters.ts';
 
 /** Header on the internal upgrade request that carries the authenticated caller. */
@@ -59,6 +64,7 @@ export class SessionShard extends DurableObject<Env> {
     const config = loadConfig(env);
     const sql = ctx.storage.sql;
     for (const statement of SHARD_SCHEMA) sql.exec(statement);
+    addColumn(sql, 'sessions', 'node_distance_km', 'REAL');
     this.#sessions = new SqlSessionRepo(sql);
     this.#idempotency = new SqlIdempotencyStore(sql);
     const events = new SqlEventLog(sql);
@@ -77,7 +83,9 @@ export class SessionShard extends DurableObject<Env> {
         wake: (at) => this.#wake(at),
       },
     );
-    const registry = () => env.NODE_REGISTRY.getByName('global');
+    // Only named rooms are released (shard-core.ts), so the device does not pick the placer.
+    const placer = (room: string) =>
+      env.ROOM_PLACER.getByName(placerName(placerIndex(room, '', config.SHARD_COUNT)));
     this.#webhooks = sinkFor(config.WEBHOOK_URLS, env.WEBHOOK_DISPATCHER, (n) =>
       this.#counters.count('webhooks_failed', 'enqueue_failed', n),
     );
@@ -92,7 +100,7 @@ export class SessionShard extends DurableObject<Env> {
           timeoutMs: config.NODE_TIMEOUT_MS,
         }),
       config,
-      releaseRoom: (room) => registry().release(room),
+      releaseRoom: (room) => placer(room).release(room),
       transaction: (fn) =>
         ctx.storage.transactionSync(() => {
           const value = fn();
@@ -117,8 +125,14 @@ export class SessionShard extends DurableObject<Env> {
     return this.#op(() => this.#core.list(filter));
   }
 
-  offer(id: string, caller: Caller, sdp: string): Promise<Outcome<AnswerResponse>> {
-    return this.#op(() => this.#core.offer(id, caller, sdp, Date.now()));
+  /** `mode`: a WHIP or WHEP session's role, sent to the node with the offer (internal.ts). */
+  offer(
+    id: string,
+    caller: Caller,
+    sdp: string,
+    mode?: SessionMode,
+  ): Promise<Outcome<AnswerResponse>> {
+    return this.#op(() => this.#core.offer(id, caller, sdp, Date.now(), mode));
   }
 
   answer(id: string, caller: Caller, sdp: string): Promise<Outcome<void>> {
@@ -151,7 +165,7 @@ export class SessionShard extends DurableObject<Env> {
     return this.#op(() => this.#core.applyNodeEvents(nodeId, events, Date.now()));
   }
 
-  /** Called by the registry when a node instance is gone. */
+  /** Called by the registry's alarm when a node instance is gone. */
   failNode(nodeId: string, reason: EndReason, before: number): Promise<Outcome<number>> {
     return this.#op(() => this.#core.failNode(nodeId, reason, before, Date.now()));
   }

@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { MediaError } from '../../../shared/errors.ts';
 import type { EventBody, SessionEvent } from '../../../shared/events.ts';
 import type { ScalarKey } from '../metrics/definitions.ts';
+import type { PlacedNode } from '../placement/placer-core.ts';
 import type { SessionRecord } from '../session/view.ts';
 import type { EventLog } from './event-log.ts';
 import type { ListFilter, SessionRepo } from './session-repo.ts';
-import { type CoreConfig, type PlacedNode, ShardCore } from './shard-core.ts';
+import { type CoreConfig, ShardCore } from './shard-core.ts';
 
 const config: CoreConfig = {
   CONNECT_TIMEOUT_MS: 60_000,
@@ -89,7 +90,7 @@ function setup() {
     },
     wake: (at) => woken.push(at),
   });
-  const node: PlacedNode = { id: 'n1', region: 'local', url: 'http://127.0.0.1:1' };
+  const node: PlacedNode = { id: 'n1', region: 'local', url: 'http://127.0.0.1:1', distanceKm: 12 };
   const input = (sessionId: string, deviceId = 'd1') => ({
     sessionId,
     deviceId,

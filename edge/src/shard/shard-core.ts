@@ -15,12 +15,14 @@ import type {
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { assertNever, type EventBody, type NodeEvent } from '../../../shared/events.ts';
+import type { SessionMode } from '../../../shared/internal.ts';
 import { nodeAnswerSchema } from '../../../shared/node-replies.ts';
 import { assertSessionAccess } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
 import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
 import type { NodeCall } from '../node/node-client.ts';
+import type { PlacedNode } from '../placement/placer-core.ts';
 import { admitCandidates } from '../session/candidate-limit.ts';
 import { isPrivateRoom } from '../session/ids.ts';
 import { nextDeadline, type ReapTimings, reapAction } from '../session/reaper.ts';
@@ -31,12 +33,6 @@ import { DISABLED_SINK, type WebhookSink } from '../webhooks/sink.ts';
 import type { EventLog } from './event-log.ts';
 import type { ListFilter, SessionRepo } from './session-repo.ts';
 import type { Counters } from './shard-counters.ts';
-
-export interface PlacedNode {
-  id: string;
-  region: string;
-  url: string;
-}
 
 export interface CreateInput {
   sessionId: string;
@@ -74,7 +70,7 @@ export interface ShardDeps {
   sockets: Publisher;
   callNode: NodeCaller;
   config: CoreConfig;
-  /** Tells the registry a session left its room (best effort). */
+  /** Tells the room's placer a session left its room (best effort). */
   releaseRoom(room: string): Promise<void>;
   /** Runs `fn` as one storage transaction (pending counters are written with it). */
   transaction<T>(fn: () => T): T;
@@ -137,6 +133,7 @@ export class ShardCore {
       nodeId: node.id,
       nodeRegion: node.region,
       nodeUrl: node.url,
+      nodeDistanceKm: node.distanceKm,
       iceCandidates: 0,
       tracks: [],
       metadata: input.metadata,
@@ -179,7 +176,13 @@ export class ShardCore {
     return r.state === 'connected' || now < r.expiresAt;
   }
 
-  async offer(id: string, caller: Caller, sdp: string, now: number): Promise<AnswerResponse> {
+  async offer(
+    id: string,
+    caller: Caller,
+    sdp: string,
+    now: number,
+    mode?: SessionMode,
+  ): Promise<AnswerResponse> {
     const r = this.#load(id, caller);
     const t = transition(r.state, { kind: 'offer' });
     if (!t.ok) throw new MediaError('invalid_state', t.message, { state: r.state });
@@ -196,7 +199,7 @@ export class ShardCore {
       reply = await this.#node(r, {
         method: 'POST',
         path: `/sessions/${r.id}/offer`,
-        body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp },
+        body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp, ...(mode && { mode }) },
       });
     } catch (error) {
       if (t.changed) this.#undoFirstOffer(id, error, Date.now());

@@ -68,7 +68,7 @@ function setup(sink: WebhookSink | undefined) {
     wake() {},
     ...(sink ? { webhooks: sink } : {}),
   });
-  const node = { id: 'n1', region: 'local', url: 'http://127.0.0.1:1' };
+  const node = { id: 'n1', region: 'local', url: 'http://127.0.0.1:1', distanceKm: null };
   const input = { sessionId: 's1', deviceId: 'd1', room: 'lobby', echo: false, metadata: null };
   return { core, node, input };
 }

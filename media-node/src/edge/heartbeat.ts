@@ -4,7 +4,12 @@
  * heartbeats stop or which reports `draining`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type Heartbeat, INTERNAL_BASE, type NodeState } from '../../../shared/internal.ts';
+import {
+  type Heartbeat,
+  INTERNAL_BASE,
+  type NodeLocation,
+  type NodeState,
+} from '../../../shared/internal.ts';
 import type { Logger } from '../log.ts';
 import type { EdgeClient } from './edge-client.ts';
 
@@ -12,7 +17,13 @@ export interface HeartbeatOptions {
   client: EdgeClient;
   intervalMs: number;
   log: Logger;
-  identity: { nodeId: string; url: () => string; region: string; startedAt: number };
+  identity: {
+    nodeId: string;
+    url: () => string;
+    region: string;
+    location: NodeLocation | undefined;
+    startedAt: number;
+  };
   /**
    * The node's load; `sessionsLagMs` is the event-loop lag where sessions run (worker threads),
    * reported when worse than this thread's own.
@@ -62,6 +73,7 @@ export class Heartbeats {
       nodeId: this.#o.identity.nodeId,
       url: this.#o.identity.url(),
       region: this.#o.identity.region,
+      ...(this.#o.identity.location ? { location: this.#o.identity.location } : {}),
       state: this.#state,
       startedAt: this.#o.identity.startedAt,
       load: {

@@ -97,7 +97,7 @@ describe('FastForwarder with two werift peers', () => {
   it('plugs into the per-subscriber Forwarder seam with werift RtpPackets', async () => {
     const shared = new FastForwarder();
     const payloadType = sender.codecs[0]!.payloadType;
-    const fwd = FastSenderForwarder.tryCreate(shared, sender.sender, payloadType);
+    const fwd = FastSenderForwarder.tryCreate(shared, sender.sender, { payloadType });
     if (typeof fwd === 'string') throw new Error(fwd);
     // Same SSRC and keys as the first test's subscriber, which wrapped to ROC 1: without the
     // handover the new context would encrypt with ROC 0 and the receiver would drop the packet.

@@ -13,12 +13,15 @@ export interface WeriftRtpLike {
   serialize(): Buffer;
 }
 
+import { MAX_EXTENSION_BLOCK, writeExtensionBlock } from './rtp-extensions.ts';
 import { readSeq, readTimestamp, rewriteRtpHeader, rtpHeaderLength } from './rtp-header.ts';
 
 /** Output memory per slab; a new slab is taken when one is used up (never rewritten). */
 const DEFAULT_SLAB_BYTES = 256 * 1024;
 /** Largest SRTP overhead (GCM tag) plus alignment slack. */
 const MAX_OVERHEAD = 24;
+/** How much longer a subscriber's packet may get than the publisher's (extensions, RTX OSN). */
+const MAX_GROWTH = MAX_EXTENSION_BLOCK + 2;
 
 /**
  * Synchronous fan-out of one decrypted RTP packet to N subscribers, bypassing werift's
@@ -39,6 +42,8 @@ export class FastForwarder {
   private slab: Buffer;
   private used = 0;
   private readonly savedHeader = Buffer.alloc(12);
+  /** A subscriber's plain packet when its header differs in length (extensions, RTX). */
+  private readonly plain: Buffer;
   private lastBytes: Buffer = Buffer.alloc(0);
   private lastPayload: Buffer | undefined;
   private lastSeq = -1;
@@ -56,6 +61,7 @@ export class FastForwarder {
   constructor(options: { slabBytes?: number; send?: FastSendConfig } = {}) {
     this.slabBytes = options.slabBytes ?? DEFAULT_SLAB_BYTES;
     this.slab = Buffer.allocUnsafeSlow(this.slabBytes);
+    this.plain = Buffer.allocUnsafeSlow(this.slabBytes);
     this.sendConfig = options.send ?? resolveFastSend();
     this.batch = this.sendConfig.mode === 'dgram' ? undefined : new BatchSender(this.sendConfig);
     this.dgramStats = {
@@ -83,7 +89,7 @@ export class FastForwarder {
    */
   forward(packet: Uint8Array, len: number, subscribers: readonly FastSubscriber[]): number {
     const headerLen = rtpHeaderLength(packet, len);
-    if (!headerLen || len + MAX_OVERHEAD > this.slabBytes) return 0;
+    if (!headerLen || len + MAX_OVERHEAD + MAX_GROWTH > this.slabBytes) return 0;
     const seq = readSeq(packet);
     const ts = readTimestamp(packet);
     const now = performance.now();
@@ -109,7 +115,11 @@ export class FastForwarder {
     return this.one(bytes, bytes.length, headerLen, this.lastSeq, this.lastTs, this.lastNow, sub);
   }
 
-  /** Rewrites the header for `sub`, encrypts and sends (or queues); the header stays rewritten. */
+  /**
+   * Rewrites the header for `sub`, encrypts and sends (or queues). Without header extensions to
+   * write, the input header is rewritten in place (and stays so); with them, the subscriber's
+   * packet is assembled in `plain` (its extension block differs in ids, mid and length).
+   */
   private one(
     packet: Uint8Array,
     len: number,
@@ -122,24 +132,90 @@ export class FastForwarder {
     const srtp = sub.context();
     if (!srtp) return false;
     const outTs = (ts + sub.tsOffset) >>> 0;
-    rewriteRtpHeader(packet, sub.payloadType, (seq + sub.seqOffset) & 0xffff, outTs, sub.ssrc);
-    const batch = this.batch;
-    let ok: boolean;
-    if (batch) {
-      const offset = batch.reserve(len + MAX_OVERHEAD);
-      const n = srtp.protectRtp(packet, len, batch.scratch, offset);
-      ok = n > 0 && sub.sendBatched(batch, offset, n);
-    } else {
-      const offset = this.reserve(len + MAX_OVERHEAD);
-      const n = srtp.protectRtp(packet, len, this.slab, offset);
-      ok = n > 0 && sub.send(this.slab, offset, n);
+    let src = packet;
+    let srcLen = len;
+    if (sub.extensions) {
+      srcLen = this.assemble(packet, len, headerLen, sub, now, -1);
+      src = this.plain;
     }
+    rewriteRtpHeader(src, sub.payloadType, (seq + sub.seqOffset) & 0xffff, outTs, sub.ssrc);
+    const ok = this.protectAndSend(src, srcLen, sub);
     if (ok) {
       sub.payloadBytesSent += len - headerLen;
       sub.lastRtpTimestamp = outTs;
       sub.lastSentAtMs = now;
     }
     return ok;
+  }
+
+  /**
+   * Resends a packet `sub` NACKed (from the track's history): as RTX (RFC 4588 4: own SSRC,
+   * sequence space and payload type, the original sequence number first in the payload) when
+   * the subscriber negotiated it, else the same packet again. Returns whether it was sent.
+   */
+  resend(rtp: WeriftRtpLike, sub: FastSubscriber): boolean {
+    const rtx = sub.rtx;
+    if (!rtx) return this.forwardRtp(rtp, sub);
+    const bytes = this.serialize(rtp);
+    const headerLen = this.lastHeaderLen;
+    if (!headerLen || !sub.context()) return false;
+    const osn = (this.lastSeq + sub.seqOffset) & 0xffff;
+    const n = this.assemble(bytes, bytes.length, headerLen, sub, performance.now(), osn);
+    const ts = (this.lastTs + sub.tsOffset) >>> 0;
+    rewriteRtpHeader(this.plain, rtx.payloadType, sub.nextRtxSeq(), ts, rtx.ssrc);
+    return this.protectAndSend(this.plain, n, sub);
+  }
+
+  /**
+   * `packet` as `sub` gets it, into `plain`: fixed header and CSRCs, the subscriber's extension
+   * block (X bit set or cleared), the RTX original sequence number when `osn >= 0`, the payload.
+   * Returns its length.
+   */
+  private assemble(
+    packet: Uint8Array,
+    len: number,
+    headerLen: number,
+    sub: FastSubscriber,
+    now: number,
+    osn: number,
+  ): number {
+    const plain = this.plain;
+    const fixed = 12 + 4 * (packet[0]! & 0x0f);
+    plain.set(packet.subarray(0, fixed), 0);
+    const rw = sub.extensions;
+    const extLen = rw
+      ? writeExtensionBlock(
+          packet,
+          len,
+          rw,
+          plain,
+          fixed,
+          performance.timeOrigin + now,
+          sub.nextTwcc,
+        )
+      : 0;
+    plain[0] = extLen ? plain[0]! | 0x10 : plain[0]! & ~0x10;
+    let w = fixed + extLen;
+    if (osn >= 0) {
+      plain[w++] = osn >>> 8;
+      plain[w++] = osn;
+    }
+    plain.set(packet.subarray(headerLen, len), w);
+    return w + len - headerLen;
+  }
+
+  private protectAndSend(src: Uint8Array, len: number, sub: FastSubscriber): boolean {
+    const srtp = sub.context();
+    if (!srtp) return false;
+    const batch = this.batch;
+    if (batch) {
+      const offset = batch.reserve(len + MAX_OVERHEAD);
+      const n = srtp.protectRtp(src, len, batch.scratch, offset);
+      return n > 0 && sub.sendBatched(batch, offset, n);
+    }
+    const offset = this.reserve(len + MAX_OVERHEAD);
+    const n = srtp.protectRtp(src, len, this.slab, offset);
+    return n > 0 && sub.send(this.slab, offset, n);
   }
 
   /**
@@ -163,7 +239,7 @@ export class FastForwarder {
       this.lastSsrc = header.ssrc;
       const headerLen = rtpHeaderLength(bytes, bytes.length);
       this.lastHeaderLen =
-        headerLen && bytes.length + MAX_OVERHEAD <= this.slabBytes ? headerLen : 0;
+        headerLen && bytes.length + MAX_OVERHEAD + MAX_GROWTH <= this.slabBytes ? headerLen : 0;
       this.lastTs = headerLen ? readTimestamp(bytes) : 0;
       this.lastNow = performance.now();
     }

@@ -2,6 +2,7 @@ import { FastForwarder } from './fast-forwarder.ts';
 import type { FastSendConfig, FastSendStats } from './fast-send.ts';
 import { FastSenderForwarder } from './fast-sender-forwarder.ts';
 import type { FastSubscriber } from './fast-subscriber.ts';
+import { extensionRewrite, type NegotiatedExtension } from './rtp-extensions.ts';
 
 /** Start-up log lines already printed (one per process and distinct mode, not per registry). */
 const logged = new Set<string>();
@@ -15,6 +16,12 @@ export interface NegotiatedSender {
   dtlsTransport: object;
   /** Set by werift's `prepareSend` when the description is applied (undefined before). */
   codec?: { payloadType: number; clockRate: number } | undefined;
+  /** The subscriber's mid and negotiated extensions (`prepareSend`, same time). */
+  mid?: string | undefined;
+  headerExtensions?: readonly NegotiatedExtension[] | undefined;
+  /** RTX payload type and SSRC when the subscriber negotiated RTX (`prepareSend`). */
+  rtxPayloadType?: number | undefined;
+  rtxSsrc?: number | undefined;
 }
 
 /**
@@ -47,11 +54,25 @@ export class FastPath {
     return this.#live.size;
   }
 
-  /** The fast forwarder for `sender`, or why it cannot have one (the caller keeps stock). */
-  attach(sender: NegotiatedSender): FastSenderForwarder | string {
+  /**
+   * The fast forwarder for `sender`, or why it cannot have one (the caller keeps stock).
+   * `publisherExtensions` are the publisher's negotiated ids (what arriving packets carry).
+   */
+  attach(
+    sender: NegotiatedSender,
+    publisherExtensions: readonly NegotiatedExtension[] = [],
+  ): FastSenderForwarder | string {
     const codec = sender.codec;
     if (!codec) return 'no negotiated codec';
-    const created = FastSenderForwarder.tryCreate(this.shared, sender, codec.payloadType);
+    const rtx =
+      sender.rtxPayloadType !== undefined && sender.rtxSsrc !== undefined
+        ? { payloadType: sender.rtxPayloadType, ssrc: sender.rtxSsrc }
+        : undefined;
+    const created = FastSenderForwarder.tryCreate(this.shared, sender, {
+      payloadType: codec.payloadType,
+      extensions: extensionRewrite(publisherExtensions, sender.headerExtensions ?? [], sender.mid),
+      rtx,
+    });
     if (typeof created === 'string') return created;
     this.#live.set(created.subscriber, codec.clockRate);
     this.#timer ??= setInterval(() => this.#report(), SENDER_REPORT_INTERVAL_MS).unref();

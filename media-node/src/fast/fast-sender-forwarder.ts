@@ -1,5 +1,9 @@
 import type { FastForwarder, WeriftRtpLike } from './fast-forwarder.ts';
-import { FastPathUnavailable, FastSubscriber } from './fast-subscriber.ts';
+import {
+  FastPathUnavailable,
+  FastSubscriber,
+  type FastSubscriberOptions,
+} from './fast-subscriber.ts';
 
 /** The werift `RTCRtpSender` fields used to set up a subscriber (public API). */
 export interface WeriftSenderLike {
@@ -23,15 +27,15 @@ export class FastSenderForwarder {
 
   /**
    * The fast path for `sender`, or the reason it is unavailable (the caller then keeps the stock
-   * forwarder). `payloadType` is the PT negotiated with this subscriber.
+   * forwarder). `options` hold the PT negotiated with this subscriber, its extensions and RTX.
    */
   static tryCreate(
     shared: FastForwarder,
     sender: WeriftSenderLike,
-    payloadType: number,
+    options: Omit<FastSubscriberOptions, 'ssrc'>,
   ): FastSenderForwarder | string {
     try {
-      const sub = new FastSubscriber(sender.dtlsTransport, { ssrc: sender.ssrc, payloadType });
+      const sub = new FastSubscriber(sender.dtlsTransport, { ...options, ssrc: sender.ssrc });
       return new FastSenderForwarder(shared, sub);
     } catch (error) {
       if (error instanceof FastPathUnavailable) return error.message;
@@ -42,6 +46,11 @@ export class FastSenderForwarder {
   /** Never throws: a packet that cannot be sent is counted in `subscriber.packetsDropped`. */
   forward(rtp: WeriftRtpLike): void {
     this.shared.forwardRtp(rtp, this.subscriber);
+  }
+
+  /** Resends a NACKed packet to this subscriber (RTX when negotiated); never throws. */
+  resend(rtp: WeriftRtpLike): boolean {
+    return this.shared.resend(rtp, this.subscriber);
   }
 
   close(): void {

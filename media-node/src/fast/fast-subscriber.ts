@@ -1,4 +1,5 @@
 import { type BatchDestination, type BatchSender, ipv4ToInt } from './fast-send.ts';
+import type { ExtensionRewrite } from './rtp-extensions.ts';
 import { writeU32 } from './rtp-header.ts';
 import { createSrtpContextFromMaster } from './srtp.ts';
 import type { SrtpContext } from './srtp-context.ts';
@@ -19,6 +20,10 @@ export interface FastSubscriberOptions {
   seqOffset?: number;
   /** Added to the publisher's RTP timestamp (mod 2^32). */
   tsOffset?: number;
+  /** The header extensions to write for this subscriber (none: packets carry no extension). */
+  extensions?: ExtensionRewrite | undefined;
+  /** RTX (RFC 4588) negotiated with this subscriber: NACKed packets are resent on it. */
+  rtx?: { payloadType: number; ssrc: number } | undefined;
 }
 
 /** A sender report without report blocks: header, SSRC, NTP (8), RTP ts, packets, octets. */
@@ -42,6 +47,10 @@ export class FastSubscriber {
   readonly payloadType: number;
   seqOffset: number;
   tsOffset: number;
+  readonly extensions: ExtensionRewrite | undefined;
+  readonly rtx: { payloadType: number; ssrc: number } | undefined;
+  /** Retransmissions sent on the RTX SSRC. */
+  rtxSent = 0;
   packetsSent = 0;
   bytesSent = 0;
   /** RTP payload octets sent (the sender report's octet count, RFC 3550 6.4.1). */
@@ -63,6 +72,7 @@ export class FastSubscriber {
   private srtp: SrtpContext;
   private readonly dtlsTransport: object;
   private closed = false;
+  #rtxSeq = Math.floor(Math.random() * 0x10000);
 
   /** Throws `FastPathUnavailable` when werift's internals are not as expected. */
   constructor(dtlsTransport: object, options: FastSubscriberOptions) {
@@ -73,9 +83,34 @@ export class FastSubscriber {
     this.payloadType = options.payloadType;
     this.seqOffset = options.seqOffset ?? 0;
     this.tsOffset = options.tsOffset ?? 0;
+    this.extensions = options.extensions;
+    this.rtx = options.rtx && {
+      payloadType: options.rtx.payloadType,
+      ssrc: options.rtx.ssrc >>> 0,
+    };
     this.path = path;
     this.srtp = this.contextFor(path);
   }
+
+  /** The next sequence number of the RTX stream (its own space, RFC 4588 4). */
+  nextRtxSeq(): number {
+    this.rtxSent++;
+    this.#rtxSeq = (this.#rtxSeq + 1) & 0xffff;
+    return this.#rtxSeq;
+  }
+
+  /**
+   * The next transport-wide sequence number of the subscriber's transport (transport-cc). The
+   * counter is werift's own `RTCDtlsTransport.transportSequenceNumber`, so stock senders on the
+   * same transport and the fast path number one sequence together.
+   */
+  readonly nextTwcc = (): number => {
+    const t = this.dtlsTransport as { transportSequenceNumber?: unknown };
+    const prev = typeof t.transportSequenceNumber === 'number' ? t.transportSequenceNumber : 0;
+    const next = (prev + 1) & 0xffff;
+    t.transportSequenceNumber = next;
+    return next;
+  };
 
   /** The context to encrypt with now; rebuilt if werift replaced its SRTP session (re-keying). */
   context(): SrtpContext | undefined {

@@ -127,6 +127,12 @@ export function createMetrics(
         }
       },
     }),
+    iceRestarts: new Counter({
+      name: 'media_ice_restarts_total',
+      help: 'ICE restarts of existing sessions: accepted (re-offer with new credentials answered), completed (a new pair nominated), refused (re-offer with bad or reused credentials)',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
     activeSessions: new Gauge({
       name: 'media_active_sessions',
       help: 'Sessions open now',

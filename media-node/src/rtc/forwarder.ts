@@ -5,8 +5,17 @@
  * path (media-node/src/fast/) plugs in here by implementing the same interface.
  */
 import type { RTCRtpSender, RtpPacket } from 'werift';
+import {
+  type ExtensionRewrite,
+  extensionRewrite,
+  type NegotiatedExtension,
+  passThroughList,
+} from '../fast/rtp-extensions.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
+
+/** RFC 8285 one-byte header form; werift writes its extensions in the packet's own form. */
+const ONE_BYTE_PROFILE = 0xbede;
 
 export interface Forwarder {
   /** Sends one packet to the subscriber; must not throw and must not keep `rtp`. */
@@ -15,12 +24,23 @@ export interface Forwarder {
   close(): void;
 }
 
-/** Forwards through a werift `RTCRtpSender` of the subscriber's peer connection. */
+/** The publisher's negotiated header extensions (what its packets carry), read when needed. */
+export type PublisherExtensions = () => readonly NegotiatedExtension[];
+
+/**
+ * Forwards through a werift `RTCRtpSender` of the subscriber's peer connection. werift writes the
+ * hop-by-hop extensions the subscriber negotiated (mid, transport-cc, abs-send-time) itself and
+ * copies any other element of the packet by id, so the packet is handed over with only the
+ * pass-through elements, under the subscriber's ids (fast/rtp-extensions.ts).
+ */
 export class WeriftSenderForwarder implements Forwarder {
   readonly #sender: RTCRtpSender;
   readonly #counters: RtpCounters;
   readonly #onSent: () => void;
   readonly #onError: (error: unknown) => void;
+  readonly #publisherExtensions: PublisherExtensions;
+  /** The rewrite and the two lists it was computed from (recomputed when either changes). */
+  #rewrite: { rw: ExtensionRewrite | undefined; pub: unknown; sub: unknown } | undefined;
   #closed = false;
 
   constructor(
@@ -28,11 +48,13 @@ export class WeriftSenderForwarder implements Forwarder {
     counters: RtpCounters,
     onSent: () => void,
     report: ErrorReporter,
+    publisherExtensions: PublisherExtensions = () => [],
   ) {
     this.#sender = sender;
     this.#counters = counters;
     this.#onSent = onSent;
     this.#onError = (error) => report(error, 'forward');
+    this.#publisherExtensions = publisherExtensions;
   }
 
   forward(rtp: RtpPacket): void {
@@ -40,8 +62,34 @@ export class WeriftSenderForwarder implements Forwarder {
     this.#counters.packetsOut++;
     this.#counters.bytesOut += rtp.payload.length;
     this.#onSent();
-    // sendRtp is async (SRTP + socket); its promise must never reject unhandled.
-    this.#sender.sendRtp(rtp).catch(this.#onError);
+    // The packet is shared by every subscriber: werift clones it synchronously at the start of
+    // sendRtp, so the header is changed for this call only and restored.
+    const header = rtp.header;
+    const { extensions, extension, extensionProfile } = header;
+    header.extensions = passThroughList(extensions, this.#extensionRewrite());
+    header.extension = false;
+    header.extensionProfile = ONE_BYTE_PROFILE;
+    try {
+      // sendRtp is async (SRTP + socket); its promise must never reject unhandled.
+      this.#sender.sendRtp(rtp).catch(this.#onError);
+    } finally {
+      header.extensions = extensions;
+      header.extension = extension;
+      header.extensionProfile = extensionProfile;
+    }
+  }
+
+  #extensionRewrite(): ExtensionRewrite | undefined {
+    const pub = this.#publisherExtensions();
+    // Private in werift's types; set by its prepareSend from the negotiated description.
+    const sub = (this.#sender as unknown as { headerExtensions?: NegotiatedExtension[] })
+      .headerExtensions;
+    const cached = this.#rewrite;
+    if (cached && cached.pub === pub && cached.sub === sub) return cached.rw;
+    // mid and the hop-by-hop extensions are werift's to write: only the pass-through map is used.
+    const rw = extensionRewrite(pub, sub ?? [], undefined);
+    this.#rewrite = { rw, pub, sub };
+    return rw;
   }
 
   close(): void {

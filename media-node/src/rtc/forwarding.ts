@@ -16,7 +16,7 @@ import { resolveFastSend } from '../fast/fast-send.ts';
 import type { FastSenderForwarder } from '../fast/fast-sender-forwarder.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
-import { type Forwarder, WeriftSenderForwarder } from './forwarder.ts';
+import { type Forwarder, type PublisherExtensions, WeriftSenderForwarder } from './forwarder.ts';
 
 export type ForwarderPath = 'fast' | 'stock';
 
@@ -61,9 +61,16 @@ export class Forwarding {
     );
   }
 
-  /** A forwarder for one subscription; on the fast path it waits for `activate()`. */
-  create(sender: RTCRtpSender, onSent: () => void): SubscriberForwarder {
-    return new SubscriberForwarder(this, this.#o, sender, onSent);
+  /**
+   * A forwarder for one subscription; on the fast path it waits for `activate()`.
+   * `publisherExtensions` are the track publisher's negotiated header extension ids.
+   */
+  create(
+    sender: RTCRtpSender,
+    onSent: () => void,
+    publisherExtensions: PublisherExtensions = () => [],
+  ): SubscriberForwarder {
+    return new SubscriberForwarder(this, this.#o, sender, onSent, publisherExtensions);
   }
 }
 
@@ -72,15 +79,23 @@ export class SubscriberForwarder implements Forwarder {
   readonly #o: ForwardingOptions;
   readonly #sender: RTCRtpSender;
   readonly #onSent: () => void;
+  readonly #publisherExtensions: PublisherExtensions;
   #stock: WeriftSenderForwarder | undefined;
   #fast: FastSenderForwarder | undefined;
   #closed = false;
 
-  constructor(f: Forwarding, o: ForwardingOptions, sender: RTCRtpSender, onSent: () => void) {
+  constructor(
+    f: Forwarding,
+    o: ForwardingOptions,
+    sender: RTCRtpSender,
+    onSent: () => void,
+    publisherExtensions: PublisherExtensions,
+  ) {
     this.#f = f;
     this.#o = o;
     this.#sender = sender;
     this.#onSent = onSent;
+    this.#publisherExtensions = publisherExtensions;
     if (f.path === 'stock') this.#useStock();
     else f.live.pending++;
   }
@@ -94,7 +109,10 @@ export class SubscriberForwarder implements Forwarder {
   activate(): void {
     if (this.#closed || this.path !== 'pending') return;
     this.#f.live.pending--;
-    const fast = this.#f.fast.attach(this.#sender as unknown as Parameters<FastPath['attach']>[0]);
+    const fast = this.#f.fast.attach(
+      this.#sender as unknown as Parameters<FastPath['attach']>[0],
+      this.#publisherExtensions(),
+    );
     if (typeof fast === 'string') {
       this.#o.onFallback(fallbackReason(fast), fast);
       this.#useStock();
@@ -117,12 +135,13 @@ export class SubscriberForwarder implements Forwarder {
   }
 
   /**
-   * Resends a packet to this subscriber only (its NACK). Stock: werift answers NACKs itself from
-   * its own history, so only the fast path needs this.
+   * Resends a packet to this subscriber only (its NACK), as RTX when it negotiated RTX. Stock:
+   * werift answers NACKs itself from its own history (also as RTX when negotiated), so only the
+   * fast path needs this.
    */
   retransmit(rtp: RtpPacket): boolean {
     if (!this.#fast) return false;
-    this.#fast.forward(rtp);
+    this.#fast.resend(rtp);
     return true;
   }
 
@@ -147,6 +166,7 @@ export class SubscriberForwarder implements Forwarder {
       this.#o.counters,
       this.#onSent,
       this.#o.report,
+      this.#publisherExtensions,
     );
     this.#f.live.stock++;
   }

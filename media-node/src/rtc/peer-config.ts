@@ -17,6 +17,7 @@ import { isIPv6 } from 'node:net';
 import type { PeerConfig } from 'werift';
 import type { IceServer } from '../../../shared/api.ts';
 import { weriftCodecs } from './sdp/codec-table.ts';
+import { weriftHeaderExtensions } from './sdp/header-extensions.ts';
 
 /** ICE settings of a media node, from its environment. */
 export interface NodeIceOptions {
@@ -71,6 +72,7 @@ export function nodePeerConfig(ice: NodeIceOptions): Partial<PeerConfig> {
     ...singleHost(ice.address),
     bundlePolicy: 'max-bundle',
     codecs: codecs(),
+    headerExtensions: weriftHeaderExtensions(),
     icePortRange: ice.portRange,
     iceUseTcp: ice.tcpPort !== undefined,
   };
@@ -96,6 +98,7 @@ export function loopbackClientPeerConfig(): Partial<PeerConfig> {
     ...singleHost('127.0.0.1'),
     bundlePolicy: 'max-bundle',
     codecs: codecs(),
+    headerExtensions: weriftHeaderExtensions(),
     iceLite: false,
     iceServers: [{ urls: LOOPBACK_STUN_URL }],
     iceStunGatherTimeout: 0.2,

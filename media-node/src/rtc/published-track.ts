@@ -10,9 +10,11 @@ import {
   type RtpPacket,
 } from 'werift';
 import type { TrackInfo } from '../../../shared/api.ts';
+import type { NegotiatedExtension } from '../fast/rtp-extensions.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { Forwarder } from './forwarder.ts';
+import { isKeyframeStart, type KeyframeCodec, keyframeCodec } from './keyframe.ts';
 
 /**
  * Sender SSRC of our PLIs. werift's `receiver.sendRtcpPLI` uses the SSRC of the transceiver's
@@ -30,6 +32,13 @@ const KEYFRAME_MIN_INTERVAL_MS = 200;
  * answer fast-path subscribers' NACKs and recognise duplicates from the publisher.
  */
 const HISTORY_SIZE = 512;
+/**
+ * A keyframe asked for and not seen this long after is asked for again (the PLI or the
+ * keyframe's first packet was lost; without this, a joining subscriber froze until the next
+ * periodic keyframe), up to `KEYFRAME_RETRIES` times.
+ */
+const KEYFRAME_RETRY_MS = 1_000;
+const KEYFRAME_RETRIES = 3;
 
 export interface PublishedTrackOptions {
   id: string;
@@ -37,6 +46,8 @@ export interface PublishedTrackOptions {
   publisherDeviceId: string;
   track: MediaStreamTrack;
   receiver: RTCRtpReceiver;
+  /** The publisher's negotiated header extensions (its transceiver's, with its ids). */
+  extensions(): readonly NegotiatedExtension[];
   counters: RtpCounters;
   /** Called per received packet (idle detection). */
   onReceived(): void;
@@ -50,13 +61,24 @@ export class PublishedTrack {
   readonly publisherDeviceId: string;
   readonly #track: MediaStreamTrack;
   readonly #receiver: RTCRtpReceiver;
+  readonly #extensions: () => readonly NegotiatedExtension[];
   readonly #forwarders = new Set<Forwarder>();
   readonly #history: Array<RtpPacket | undefined> = new Array(HISTORY_SIZE);
   /** Packets from the publisher dropped as duplicates of one already forwarded. */
   duplicatesDropped = 0;
+  /** Keyframes received from the publisher (first packets, keyframe.ts). */
+  keyframes = 0;
+  /** `performance.now()` of the last keyframe's first packet (-1: none yet). */
+  lastKeyframeAt = -1;
+  /** When the keyframe asked for was asked (-1: none pending), and the retries made. */
+  #keyframeAskedAt = -1;
+  #keyframeRetries = 0;
+  #keyframeCodec: KeyframeCodec | undefined;
   readonly #unsubscribe: () => void;
   readonly #report: ErrorReporter;
   #lastKeyframeRequest = 0;
+  /** The request merged into the end of the current interval, if one is waiting. */
+  #pendingKeyframe: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(o: PublishedTrackOptions) {
@@ -66,6 +88,7 @@ export class PublishedTrack {
     this.publisherDeviceId = o.publisherDeviceId;
     this.#track = o.track;
     this.#receiver = o.receiver;
+    this.#extensions = o.extensions;
     this.#report = o.report;
     const counters = o.counters;
     const onReceived = o.onReceived;
@@ -88,9 +111,8 @@ export class PublishedTrack {
           return;
         }
         history[slot] = rtp;
-        // The publisher's header-extension ids mean nothing in the subscribers' sessions (each
-        // negotiates its own map); werift's sender would copy them through verbatim.
-        if (rtp.header.extensions.length > 0) rtp.header.extensions = [];
+        if (this.kind === 'video') this.#watchKeyframe(rtp.payload);
+        // Header extensions stay: each forwarder rewrites them for its subscriber's ids.
         for (const forwarder of forwarders) forwarder.forward(rtp);
       }),
     );
@@ -100,6 +122,11 @@ export class PublishedTrack {
   /** The codec the publisher negotiated first (what it sends), undefined before negotiation. */
   get codec(): { mimeType: string; clockRate: number } | undefined {
     return this.#track.codec;
+  }
+
+  /** The publisher's negotiated header extensions (ids as its packets carry them). */
+  get extensions(): readonly NegotiatedExtension[] {
+    return this.#extensions();
   }
 
   get info(): TrackInfo {
@@ -126,10 +153,51 @@ export class PublishedTrack {
 
   /** Asks the publisher for a keyframe (werift does not forward subscribers' PLIs itself). */
   requestKeyframe(): void {
+    if (this.#closed || this.kind !== 'video') return;
+    if (this.#keyframeAskedAt < 0) this.#keyframeRetries = 0;
+    this.#keyframeAskedAt = performance.now();
+    this.#sendPli();
+  }
+
+  /** Counts keyframes; asks again when the one requested does not come. */
+  #watchKeyframe(payload: Buffer): void {
+    this.#keyframeCodec ??= keyframeCodec(this.#track.codec?.mimeType);
+    const codec = this.#keyframeCodec;
+    if (codec === undefined) return;
+    const now = performance.now();
+    if (isKeyframeStart(codec, payload)) {
+      this.keyframes++;
+      this.lastKeyframeAt = now;
+      this.#keyframeAskedAt = -1;
+      return;
+    }
+    const asked = this.#keyframeAskedAt;
+    if (asked < 0 || now - asked < KEYFRAME_RETRY_MS) return;
+    if (this.#keyframeRetries >= KEYFRAME_RETRIES) {
+      this.#keyframeAskedAt = -1;
+      return;
+    }
+    this.#keyframeRetries++;
+    this.#keyframeAskedAt = now;
+    this.#sendPli();
+  }
+
+  #sendPli(): void {
     const ssrc = this.#track.ssrc;
-    if (this.#closed || this.kind !== 'video' || ssrc === undefined) return;
+    if (ssrc === undefined) return;
     const now = Date.now();
-    if (now - this.#lastKeyframeRequest < KEYFRAME_MIN_INTERVAL_MS) return;
+    const wait = this.#lastKeyframeRequest + KEYFRAME_MIN_INTERVAL_MS - now;
+    if (wait > 0) {
+      // Merged, not dropped: the key frame the earlier request brings may be on its way before
+      // this subscriber's forwarder was attached (a viewer joining 100 ms after another never
+      // got one from a publisher with a long key frame interval). One request follows at the
+      // end of the interval for all requests merged into it.
+      this.#pendingKeyframe ??= setTimeout(() => {
+        this.#pendingKeyframe = undefined;
+        this.requestKeyframe();
+      }, wait);
+      return;
+    }
     this.#lastKeyframeRequest = now;
     const pli = new RtcpPayloadSpecificFeedback({
       feedback: new PictureLossIndication({ senderSsrc: PLI_SENDER_SSRC, mediaSsrc: ssrc }),
@@ -142,6 +210,8 @@ export class PublishedTrack {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#pendingKeyframe);
+    this.#pendingKeyframe = undefined;
     this.#unsubscribe();
     for (const forwarder of this.#forwarders) forwarder.close();
     this.#forwarders.clear();

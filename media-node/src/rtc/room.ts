@@ -55,6 +55,13 @@ export class Room {
     }
   }
 
+  /** Every track the active members other than `viewer` publish, oldest member first. */
+  *tracks(viewer: Session): Generator<PublishedTrack> {
+    for (const member of this.#active) {
+      if (member !== viewer) yield* member.published.values();
+    }
+  }
+
   relay(from: Session, data: string | Buffer): void {
     for (const member of this.#active) {
       if (member !== from || from.echo) member.sendData(data);

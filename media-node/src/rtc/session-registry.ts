@@ -7,6 +7,8 @@ import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
+import { admits } from '../../../shared/load-score.ts';
+import { assertWebRtcSdp } from '../../../shared/sdp-check.ts';
 import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
 import type { Config } from '../config.ts';
 import { deviceClass, type Metrics } from '../ops/metrics.ts';
@@ -18,7 +20,6 @@ import { LoadGuard } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
 import { type PreparedOffer, prepareRemoteOffer } from './sdp/remote-offer.ts';
-import { assertWebRtcSdp } from './sdp-check.ts';
 import { Session, SessionClosedError, type SessionHooks } from './session.ts';
 
 /** Seconds a client should wait before retrying a refused session. */
@@ -51,7 +52,7 @@ export type RegistryConfig = Pick<
   | 'maxIceCandidates'
   | 'connectTimeoutMs'
   | 'idleTimeoutMs'
-  | 'peerTimeoutMs'
+  | 'iceGraceMs'
   | 'forwarder'
   | 'fastSend'
   | 'overloadLagMs'
@@ -114,6 +115,8 @@ export class SessionRegistry implements SessionHost {
       onTrack: (s, track) => this.#rooms.get(s.room)?.publish(s, track),
       onData: (s, data) => this.#rooms.get(s.room)?.relay(s, data),
       onClosed: (s, reason) => this.#onClosed(s, reason),
+      onIceRestart: (_s, result) => metrics.iceRestarts.inc({ result }),
+      viewTracks: (s) => this.#rooms.get(s.room)?.tracks(s) ?? [],
     };
   }
 
@@ -164,7 +167,7 @@ export class SessionRegistry implements SessionHost {
         RETRY_AFTER_CAPACITY_S,
       );
     }
-    if (this.#sessions.size >= this.#o.config.maxSessions) {
+    if (!admits({ sessions: this.#sessions.size, maxSessions: this.#o.config.maxSessions })) {
       throw atCapacityError(this.#o.config.maxSessions);
     }
     const session = new Session({
@@ -172,6 +175,7 @@ export class SessionRegistry implements SessionHost {
       room: req.room,
       deviceId: req.deviceId,
       echo: req.echo,
+      mode: req.mode,
       peerConfig: this.#peerConfig,
       connectTimeoutMs: this.#o.config.connectTimeoutMs,
       counters: this.#o.metrics.rtp,
@@ -208,6 +212,9 @@ export class SessionRegistry implements SessionHost {
         { sessionId: id, mid: r.mid, kind: r.kind, reason: r.reason },
         'sdp_section_rejected',
       );
+    }
+    for (const what of offer.droppedExtensions) {
+      this.#o.log?.warn({ sessionId: id, extension: what }, 'sdp_extmap_conflict_dropped');
     }
     return offer;
   }
@@ -268,9 +275,9 @@ export class SessionRegistry implements SessionHost {
 
   /** Starts the idle and gone-peer reaper (connect timeouts are per session). */
   start(): void {
-    const { idleTimeoutMs, peerTimeoutMs } = this.#o.config;
-    // Fine enough that a gone peer is noticed within ~5 % of PEER_TIMEOUT_MS.
-    const every = Math.max(50, Math.min(1_000, idleTimeoutMs / 4, peerTimeoutMs / 20));
+    const { idleTimeoutMs, iceGraceMs } = this.#o.config;
+    // Fine enough that a gone peer is noticed within ~5 % of ICE_GRACE_MS.
+    const every = Math.max(50, Math.min(1_000, idleTimeoutMs / 4, iceGraceMs / 20));
     this.#reaper = setInterval(() => this.#reapIdle(), every);
   }
 
@@ -328,7 +335,8 @@ export class SessionRegistry implements SessionHost {
 
   /**
    * RFC 7675 turned around: an ICE-lite node receives the peer's consent checks. Nothing from
-   * the peer (no check, no media) for `peerTimeoutMs`: the peer is gone (a closed tab looks like
+   * the peer (no check, no media) for `iceGraceMs` (ICE `disconnected` that long, with no ICE
+   * restart bringing it back): the peer is gone (a closed tab looks like
    * this); the session fails so the room and the edge learn it in seconds, not at the idle
    * timeout.
    */
@@ -342,7 +350,7 @@ export class SessionRegistry implements SessionHost {
       return false;
     }
     const silentMs = now - mark.at;
-    if (silentMs < this.#o.config.peerTimeoutMs) return false;
+    if (silentMs < this.#o.config.iceGraceMs) return false;
     this.#o.log?.warn({ sessionId: session.id, room: session.room, silentMs }, 'peer_gone');
     session.close('ice_failed');
     return true;

@@ -13,20 +13,29 @@ import {
 } from 'werift';
 import type { EndReason, IceCandidateInit, SessionState } from '../../../shared/api.ts';
 import type { EventBody, NodeEvent } from '../../../shared/events.ts';
-import type { NodeSessionView } from '../../../shared/internal.ts';
+import type { NodeSessionView, SessionMode } from '../../../shared/internal.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
 import { withTimeout } from '../util/timers.ts';
 import { WeriftSenderForwarder } from './forwarder.ts';
-import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
+import type { Forwarding } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import { extensionsForNewSection } from './sdp/header-extensions.ts';
+import {
+  type IceCredentials,
+  iceCredentialsOf,
+  PAST_UFRAGS_KEPT,
+  reofferKind,
+} from './sdp/ice-credentials.ts';
 import type { AcceptedCodec, PreparedOffer } from './sdp/remote-offer.ts';
 import { canReceive, preferenceFor } from './sdp/subscription-codec.ts';
 import { toWireSdp } from './sdp/wire-sdp.ts';
+import { type AttachOptions, attachSubscription, type Subscription } from './subscription.ts';
 import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
-import { patchNackHandler, patchSenderBwe } from './werift-patches.ts';
+import { ViewSlots } from './view-slots.ts';
+import { patchNackHandler, startRestartedIce } from './werift-patches.ts';
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
 const GATHER_TIMEOUT_MS = 3_000;
@@ -37,11 +46,17 @@ const ANSWER_TIMEOUT_MS = 10_000;
 /** Reasons that end a session normally; every other reason means `failed`. */
 const NORMAL_ENDS: ReadonlySet<EndReason> = new Set(['closed_by_client', 'closed_by_admin']);
 
+/** What happened to an ICE restart (the `result` label of `media_ice_restarts_total`). */
+export type IceRestartResult = 'accepted' | 'completed' | 'refused';
+
 export interface SessionHooks {
   onConnected(session: Session): void;
   onTrack(session: Session, track: PublishedTrack): void;
   onData(session: Session, data: string | Buffer): void;
   onClosed(session: Session, reason: EndReason): void;
+  onIceRestart(session: Session, result: IceRestartResult): void;
+  /** The tracks a viewing session (WHEP) may be given at its offer, in the room's order. */
+  viewTracks(session: Session): Iterable<PublishedTrack>;
 }
 
 export interface SessionOptions {
@@ -49,6 +64,8 @@ export interface SessionOptions {
   room: string;
   deviceId: string;
   echo: boolean;
+  /** Publish-only (WHIP) or view-only (WHEP); undefined: an ordinary participant. */
+  mode?: SessionMode | undefined;
   peerConfig: Partial<PeerConfig>;
   connectTimeoutMs: number;
   counters: RtpCounters;
@@ -61,18 +78,12 @@ export interface SessionOptions {
   report: ErrorReporter;
 }
 
-interface Subscription {
-  track: PublishedTrack;
-  transceiver: RTCRtpTransceiver;
-  forwarder: SubscriberForwarder;
-  off(): void;
-}
-
 export class Session {
   readonly id: string;
   readonly room: string;
   readonly deviceId: string;
   readonly echo: boolean;
+  readonly mode: SessionMode | undefined;
   /** `performance.now()` when the offer arrived (setup time). */
   readonly startedAt = performance.now();
   state: SessionState = 'new';
@@ -91,6 +102,9 @@ export class Session {
   readonly #pc: RTCPeerConnection;
   readonly #serial = new SerialQueue();
   readonly #negotiator: Negotiator;
+  /** A viewing session's fixed m-lines (view-slots.ts). */
+  readonly #view: ViewSlots | undefined;
+  readonly #attach: AttachOptions;
   readonly #offs: Array<() => void> = [];
   /** One per werift ICE agent (one with max-bundle), keyed by the agent. */
   readonly #guards = new Map<object, UdpSourceGuard>();
@@ -100,6 +114,9 @@ export class Session {
   #closed = false;
   /** Codecs the client offered (its last offer): what subscriptions may send it. */
   #receivable: readonly AcceptedCodec[] = [];
+  /** The client's ICE credentials (its last offer) and its earlier ufrags (one per restart). */
+  #remoteIce: IceCredentials | undefined;
+  readonly #pastUfrags: string[] = [];
 
   constructor(o: SessionOptions) {
     this.#o = o;
@@ -107,7 +124,20 @@ export class Session {
     this.room = o.room;
     this.deviceId = o.deviceId;
     this.echo = o.echo;
+    this.mode = o.mode;
     this.#pc = new RTCPeerConnection(o.peerConfig);
+    this.#attach = {
+      forwarding: o.forwarding,
+      report: o.report,
+      onSent: () => this.activity++,
+    };
+    if (o.mode?.kind === 'view') {
+      this.#view = new ViewSlots({
+        ...this.#attach,
+        participant: o.mode.participant,
+        onUnsupported: (track) => this.#notifyUnsupported(track),
+      });
+    }
     this.#negotiator = new Negotiator({
       pc: this.#pc,
       serial: this.#serial,
@@ -132,13 +162,27 @@ export class Session {
     return this.#closed;
   }
 
-  /** Applies a client offer (first or renegotiation) and returns the answer with our candidate. */
+  /**
+   * Applies a client offer (first or renegotiation) and returns the answer with our candidate.
+   * A re-offer with new ICE credentials restarts ICE on the same session (the client changed
+   * networks): room, published tracks and subscriptions stay; DTLS and SRTP go on once a new
+   * pair is nominated.
+   */
   acceptOffer(offer: PreparedOffer): Promise<string> {
     return this.#serial.run(async () => {
       this.#assertOpen();
+      const ice = iceCredentialsOf(offer.sdp);
+      const restart = this.#isRestart(ice);
       await this.#negotiator.yieldToRemoteOffer();
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       this.#receivable = offer.accepted;
+      if (restart && this.#remoteIce) {
+        this.#pastUfrags.push(this.#remoteIce.ufrag);
+        if (this.#pastUfrags.length > PAST_UFRAGS_KEPT) this.#pastUfrags.shift();
+      }
+      this.#remoteIce = ice;
+      // Before the answer: what a viewer gets must be in it (it takes no offer of ours).
+      this.#view?.open(this.#pc.getTransceivers(), this.#o.hooks.viewTracks(this), offer.accepted);
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       if (this.state === 'new') this.state = 'negotiating';
       await this.#gathered();
@@ -146,11 +190,44 @@ export class Session {
       this.#guardSockets();
       this.#watchDtls();
       this.#assertOpen();
+      if (restart) this.#restartIce();
       const answer = this.#pc.localDescription?.sdp;
       if (!answer) throw new Error('no local description after createAnswer');
       this.#negotiator.kick();
       return toWireSdp(answer, 'answer');
     });
+  }
+
+  /** True when `ice` restarts ICE; throws (and counts) a re-offer with bad credentials. */
+  #isRestart(ice: IceCredentials): boolean {
+    if (!this.#remoteIce) return false;
+    try {
+      return reofferKind(this.#remoteIce, this.#pastUfrags, ice) === 'restart';
+    } catch (error) {
+      this.#o.hooks.onIceRestart(this, 'refused');
+      throw error;
+    }
+  }
+
+  /**
+   * werift restarted the ICE agent on the new remote credentials; start it (werift-patches.ts)
+   * and, once a new pair is nominated, let the UDP guards forget the old credentials and path.
+   */
+  #restartIce(): void {
+    this.#o.hooks.onIceRestart(this, 'accepted');
+    for (const started of startRestartedIce(this.#pc.dtlsTransports)) {
+      started.then(
+        () => {
+          if (this.#closed) return;
+          for (const guard of this.#guards.values()) guard.restartCompleted();
+          this.#o.hooks.onIceRestart(this, 'completed');
+        },
+        (error: unknown) => {
+          // A restart that never completes is ended by the ICE grace (no peer heard).
+          if (!this.#closed) this.#o.report(error, 'ice_restart');
+        },
+      );
+    }
   }
 
   /** Applies the client's answer to a server-initiated offer. */
@@ -177,22 +254,22 @@ export class Session {
     }
   }
 
-  /** Starts forwarding `track` to this session (renegotiates to add an m-line). */
+  /**
+   * Starts forwarding `track` to this session: a participant gets an m-line by renegotiation,
+   * a viewer a free slot of its offer, a publish-only session nothing.
+   */
   subscribe(track: PublishedTrack): void {
     if (this.#closed || this.#subscriptions.has(track.id)) return;
+    if (this.mode?.kind === 'publish') return;
+    if (this.#view) {
+      this.#view.bind(track, this.#receivable);
+      return;
+    }
     // No transcoding: the subscriber gets the publisher's codec or, if it never offered it, an
     // event saying why it gets nothing.
     const codec = track.codec;
     if (codec && canReceive(this.#receivable, codec) === 'no') {
-      this.notify({
-        type: 'track',
-        action: 'unsupported_codec',
-        codec: codec.mimeType,
-        trackId: track.id,
-        kind: track.kind,
-        publisherSessionId: track.publisherSessionId,
-        publisherDeviceId: track.publisherDeviceId,
-      });
+      this.#notifyUnsupported(track);
       return;
     }
     const transceiver = this.#pc.addTransceiver(track.kind, {
@@ -201,40 +278,25 @@ export class Session {
       streams: [new MediaStream({ id: track.publisherSessionId })],
     });
     if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
-    const sender = transceiver.sender;
-    patchSenderBwe(sender.senderBWE);
-    const forwarder = this.#o.forwarding.create(sender, () => this.activity++);
-    // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
-    const pli = sender.onPictureLossIndication.subscribe(
-      guard(this.#o.report, 'pli', () => track.requestKeyframe()),
+    // The client's ids, not werift's defaults, for the extensions of the new section.
+    transceiver.headerExtensions = extensionsForNewSection(
+      this.#pc.getConfiguration().headerExtensions[track.kind] ?? [],
+      this.#pc
+        .getTransceivers()
+        .filter((t) => t !== transceiver)
+        .flatMap((t) => t.headerExtensions),
     );
-    // Stock: werift resends from its own history. Fast: werift's history is empty (its sendRtp
-    // never ran), so the track's history answers, to this subscriber only (sequence numbers are
-    // forwarded unchanged on the fast path: seqOffset 0).
-    const nack = sender.onGenericNack.subscribe(
-      guard(this.#o.report, 'nack', (feedback: { lost: number[] }) => {
-        for (const lost of feedback.lost) {
-          // GenericNack.deSerialize adds bitmask offsets without wrapping at 65536.
-          const rtp = track.recent(lost & 0xffff);
-          if (rtp && !forwarder.retransmit(rtp)) return;
-        }
-      }),
-    );
-    track.add(forwarder);
-    const off = () => {
-      pli.unSubscribe();
-      nack.unSubscribe();
-    };
-    this.#subscriptions.set(track.id, { track, transceiver, forwarder, off });
+    this.#subscriptions.set(track.id, attachSubscription(track, transceiver, this.#attach));
     this.#negotiator.request();
   }
 
   /** Stops forwarding the track `trackId` and removes its m-line by renegotiation. */
   unsubscribe(trackId: string): void {
+    this.#view?.unbind(trackId);
     const sub = this.#subscriptions.get(trackId);
     if (!sub) return;
     this.#subscriptions.delete(trackId);
-    this.#release(sub);
+    sub.release();
     if (this.#closed) return;
     try {
       this.#pc.removeTrack(sub.transceiver.sender);
@@ -242,6 +304,18 @@ export class Session {
       this.#o.report(error, 'remove_track');
     }
     this.#negotiator.request();
+  }
+
+  #notifyUnsupported(track: PublishedTrack): void {
+    this.notify({
+      type: 'track',
+      action: 'unsupported_codec',
+      codec: track.codec?.mimeType ?? 'unknown',
+      trackId: track.id,
+      kind: track.kind,
+      publisherSessionId: track.publisherSessionId,
+      publisherDeviceId: track.publisherDeviceId,
+    });
   }
 
   /** Sends a relayed data-channel message on this session's first open channel. */
@@ -297,8 +371,9 @@ export class Session {
       this.#o.emit({ sessionId: this.id, type: 'state', state, reason });
       this.#o.emit({ sessionId: this.id, type: 'closed', reason });
     }
-    for (const sub of this.#subscriptions.values()) this.#release(sub);
+    for (const sub of this.#subscriptions.values()) sub.release();
     this.#subscriptions.clear();
+    this.#view?.close();
     for (const track of this.published.values()) track.close();
     for (const off of this.#offs.splice(0)) off();
     this.#channels.clear();
@@ -307,12 +382,6 @@ export class Session {
       pc.close().catch((error: unknown) => this.#o.report(error, 'pc_close')),
       PC_CLOSE_TIMEOUT_MS,
     );
-  }
-
-  #release(sub: Subscription): void {
-    sub.track.remove(sub.forwarder);
-    sub.forwarder.close();
-    sub.off();
   }
 
   /**
@@ -427,6 +496,7 @@ export class Session {
     clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.notify({ type: 'state', state: 'connected' });
+    this.#view?.connected();
     this.#o.hooks.onConnected(this);
     if (this.echo) for (const t of this.published.values()) t.requestKeyframe();
     this.#negotiator.kick();
@@ -436,6 +506,8 @@ export class Session {
     if (transceiver.kind !== 'audio' && transceiver.kind !== 'video') return;
     // `nack` is private in werift's types; the patch checks its shape at runtime.
     patchNackHandler((transceiver.receiver as unknown as { nack: unknown }).nack);
+    // A viewer publishes nothing (view-slots.ts sets its m-lines to send only).
+    if (this.#view) return;
     // werift creates transceivers from a remote offer as recvonly; echo sends back on them.
     if (this.echo) transceiver.setDirection('sendrecv');
     const { unSubscribe } = transceiver.onTrack.subscribe(
@@ -456,13 +528,20 @@ export class Session {
       publisherDeviceId: this.deviceId,
       track,
       receiver: transceiver.receiver,
+      extensions: () => transceiver.headerExtensions,
       counters: this.#o.counters,
       onReceived: () => this.activity++,
       report: this.#o.report,
     });
     if (this.echo) {
       published.add(
-        new WeriftSenderForwarder(transceiver.sender, this.#o.counters, () => {}, this.#o.report),
+        new WeriftSenderForwarder(
+          transceiver.sender,
+          this.#o.counters,
+          () => {},
+          this.#o.report,
+          () => transceiver.headerExtensions,
+        ),
       );
     }
     this.published.set(id, published);

@@ -20,6 +20,13 @@
  * Every datagram admitted from a validated source also counts in {@link heard} (a plain integer,
  * no clock read per packet): a peer whose count stops moving sends neither consent checks
  * (RFC 7675, every ~5 s) nor media, and is gone.
+ *
+ * ICE restart: werift then makes new local credentials (and keeps every old one in
+ * `userHistory`, answering checks with them forever). The guard accepts our current ufrag, and
+ * the one before it only while the restart is pending (the client's old path may still check);
+ * once the session says the restart completed ({@link restartCompleted}), the old ufrag and every
+ * address but the newly nominated one are forgotten: checks with the old ufrag count as
+ * `bad_stun`, media from the old address as `unknown_source`.
  */
 import { type IceCredentials, isAuthenticatedBinding, isStunRange, stunKind } from './stun-auth.ts';
 
@@ -42,8 +49,12 @@ type Address = readonly [string, number];
 interface IceAgent {
   localUsername: string;
   localPassword: string;
-  userHistory?: Record<string, string>;
   nominated?: { remoteAddr?: unknown } | undefined;
+}
+
+interface Credentials {
+  ufrag: string;
+  pwd: string;
 }
 
 export class UdpSourceGuard {
@@ -53,19 +64,50 @@ export class UdpSourceGuard {
   readonly #validated: Array<[string, number]> = [];
   #lastHost = '';
   #lastPort = -1;
+  /** Our credentials as last seen on the agent, and the generation before (restart pending). */
+  #current: Credentials;
+  #previous: Credentials | undefined;
   /** Datagrams admitted from a validated source (authenticated checks, media, DTLS). */
   heard = 0;
 
   constructor(agent: IceAgent, drops: UdpDropCounters) {
     this.#agent = agent;
     this.#drops = drops;
+    this.#current = { ufrag: agent.localUsername, pwd: agent.localPassword };
     this.#credentials = {
       get ufrag() {
         return agent.localUsername;
       },
-      passwordFor: (ufrag) =>
-        ufrag === agent.localUsername ? agent.localPassword : agent.userHistory?.[ufrag],
+      passwordFor: (ufrag) => {
+        this.#sync();
+        if (ufrag === this.#current.ufrag) return this.#current.pwd;
+        return ufrag === this.#previous?.ufrag ? this.#previous.pwd : undefined;
+      },
     };
+  }
+
+  /**
+   * The ICE restart completed (a new pair is nominated): forget the old credentials and every
+   * validated address but the nominated one.
+   */
+  restartCompleted(): void {
+    this.#sync();
+    this.#previous = undefined;
+    const nominated = this.#agent.nominated?.remoteAddr;
+    this.#validated.length = 0;
+    this.#lastHost = '';
+    this.#lastPort = -1;
+    if (Array.isArray(nominated) && typeof nominated[0] === 'string') {
+      this.#validate(nominated[0], Number(nominated[1]));
+    }
+  }
+
+  /** Learns new local credentials (werift changed them on restart); the old ones stay pending. */
+  #sync(): void {
+    const ufrag = this.#agent.localUsername;
+    if (ufrag === this.#current.ufrag) return;
+    this.#previous = this.#current;
+    this.#current = { ufrag, pwd: this.#agent.localPassword };
   }
 
   /** True when werift may see `data` from `addr`; counts the drop otherwise. */

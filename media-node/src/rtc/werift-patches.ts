@@ -71,3 +71,31 @@ export function patchNackHandler(nack: unknown): boolean {
   patched.add(proto);
   return true;
 }
+
+interface RestartableIce {
+  connection: { nominated?: unknown };
+  start(): Promise<void>;
+}
+interface DtlsOverIce {
+  state: string;
+  iceTransport: RestartableIce;
+}
+
+/**
+ * ICE restart: werift restarts an ICE agent when the remote ufrag/password change (new local
+ * credentials, state `new`), but `RTCPeerConnection.connect()` skips every transport whose DTLS
+ * is still `connected`, so the restarted agent never runs: an ICE-lite node parks the client's
+ * new checks as "early checks" forever, a full agent sends none. DTLS and SRTP survive a restart
+ * (RFC 8445 9: only ICE starts over), so only ICE must be started again. Starts the agents left
+ * idle this way; each returned promise settles when its agent connected or failed.
+ */
+export function startRestartedIce(transports: readonly DtlsOverIce[]): Array<Promise<void>> {
+  const started: Array<Promise<void>> = [];
+  for (const dtls of transports) {
+    const ice = dtls.iceTransport;
+    // A restarted agent has no nominated pair (its state says `completed` once it gathered).
+    if (dtls.state !== 'connected' || ice.connection.nominated) continue;
+    started.push(ice.start());
+  }
+  return started;
+}

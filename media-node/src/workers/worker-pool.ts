@@ -18,6 +18,7 @@ import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
+import { admits, pickWorker } from '../../../shared/load-score.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -122,7 +123,7 @@ export class WorkerPool implements SessionHost {
     const existing = this.#sessions.get(id);
     if (existing) return this.#call(existing.slot, 'offer', id, req);
     if (this.#draining) throw drainingError();
-    if (this.#sessions.size >= this.#o.config.maxSessions) {
+    if (!admits({ sessions: this.#sessions.size, maxSessions: this.#o.config.maxSessions })) {
       throw atCapacityError(this.#o.config.maxSessions);
     }
     const slot = this.#rooms.get(req.room)?.slot ?? this.#leastLoaded();
@@ -327,7 +328,7 @@ export class WorkerPool implements SessionHost {
     const alive = this.#slots
       .filter((s) => s.alive)
       .map((slot) => ({ slot, ...slot.load, sessions: slot.sessions }));
-    const best = leastLoaded(alive, this.#o.config.maxSessions)?.slot;
+    const best = pickWorker(alive, this.#o.config.maxSessions)?.slot;
     if (!best) throw workerGoneError();
     return best;
   }
@@ -366,23 +367,4 @@ export class WorkerPool implements SessionHost {
 
 function workerGoneError(): MediaError {
   return new MediaError('media_node_unavailable', 'the media worker is not running', {}, 1);
-}
-
-/**
- * The worker for a new room: the lowest max(session share, CPU), where a worker that refuses new
- * sessions now (its load guard: loop busy or late) comes after every other; ties go to the
- * lowest index. The share is of `maxSessions` split evenly over the workers. A worker without
- * sessions counts as idle whatever its last report says: its first window includes loading
- * werift and the addon, which would otherwise send a node's second room to its first worker.
- */
-export function leastLoaded<W extends Pick<WorkerLoad, 'sessions' | 'cpu' | 'overloaded'>>(
-  workers: readonly W[],
-  maxSessions: number,
-): W | undefined {
-  const perWorkerMax = Math.max(1, maxSessions / Math.max(1, workers.length));
-  const score = (w: W) =>
-    w.sessions === 0 ? 0 : Math.max(w.sessions / perWorkerMax, w.cpu) + (w.overloaded ? 1 : 0);
-  let best: W | undefined;
-  for (const w of workers) if (best === undefined || score(w) < score(best)) best = w;
-  return best;
 }

@@ -29,10 +29,12 @@ export interface ClientOptions {
   publish?: boolean;
   /** Wait for complete gathering before offering (default true: candidates in the offer). */
   gather?: boolean;
+  /** Negotiate RTX (default true, as werift does). */
+  rtx?: boolean;
 }
 
 export class TestClient {
-  readonly pc: RTCPeerConnection = createLoopbackPeer();
+  readonly pc: RTCPeerConnection;
   readonly audio = new MediaStreamTrack({ kind: 'audio' });
   readonly video = new MediaStreamTrack({ kind: 'video' });
   readonly channel: RTCDataChannel;
@@ -59,6 +61,7 @@ export class TestClient {
     this.sessionId = sessionId;
     this.marker = marker;
     this.opts = opts;
+    this.pc = createLoopbackPeer({ rtx: opts.rtx ?? true });
     if (opts.publish !== false) {
       this.pc.addTransceiver(this.audio, { direction: 'sendrecv' });
       const video = this.pc.addTransceiver(this.video, { direction: 'sendrecv' });

@@ -18,9 +18,9 @@ interface CodecSpec {
   payloadType: number;
   fmtp?: string;
   /**
-   * Payload type of its RTX (RFC 4588) format, video only. None yet: with RTX negotiated,
-   * werift's stock sender answered NACKs on the RTX SSRC but the retransmission did not reach
-   * the subscriber (media-node/test/fast-path.test.ts, stock NACK), so RTX is not offered.
+   * Payload type of its RTX (RFC 4588) format, video only (Chromium's numbers). A subscriber
+   * that negotiates it gets NACKed packets on its RTX SSRC (fast path: fast-forwarder.ts
+   * `resend`; stock: werift's sender); one that does not gets them again on the media SSRC.
    */
   rtx?: number;
 }
@@ -41,12 +41,13 @@ const TABLE: readonly CodecSpec[] = [
   },
   { kind: 'audio', name: 'PCMU', clockRate: 8_000, channels: 1, payloadType: 0 },
   { kind: 'audio', name: 'PCMA', clockRate: 8_000, channels: 1, payloadType: 8 },
-  { kind: 'video', name: 'VP8', clockRate: 90_000, payloadType: 96 },
+  { kind: 'video', name: 'VP8', clockRate: 90_000, payloadType: 96, rtx: 97 },
   {
     kind: 'video',
     name: 'H264',
     clockRate: 90_000,
     payloadType: 108,
+    rtx: 109,
     fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
   },
   {
@@ -54,10 +55,18 @@ const TABLE: readonly CodecSpec[] = [
     name: 'H264',
     clockRate: 90_000,
     payloadType: 116,
+    rtx: 117,
     fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f',
   },
-  { kind: 'video', name: 'VP9', clockRate: 90_000, payloadType: 98, fmtp: 'profile-id=0' },
-  { kind: 'video', name: 'AV1', clockRate: 90_000, payloadType: 45 },
+  {
+    kind: 'video',
+    name: 'VP9',
+    clockRate: 90_000,
+    payloadType: 98,
+    rtx: 99,
+    fmtp: 'profile-id=0',
+  },
+  { kind: 'video', name: 'AV1', clockRate: 90_000, payloadType: 45, rtx: 46 },
 ];
 
 function videoFeedback(): RTCRtpCodecParameters['rtcpFeedback'] {

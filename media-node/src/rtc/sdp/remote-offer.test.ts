@@ -156,3 +156,33 @@ describe('prepareRemoteOffer', () => {
     expect(mLines(prepared.sdp)[2]).toBe('application 33211 5000');
   });
 });
+
+describe('header extension ids', () => {
+  it("drops a later section's extmap whose id already means another URI (aiortc 1.4)", () => {
+    const sdp = [
+      'v=0',
+      'o=- 1 1 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE 0 1',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'a=mid:0',
+      'a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid',
+      'a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+      'a=rtpmap:111 opus/48000/2',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      'a=mid:1',
+      'a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid',
+      'a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+      'a=rtpmap:96 VP8/90000',
+      '',
+    ].join('\r\n');
+    const out = prepareRemoteOffer(sdp);
+    expect(out.sdp).toContain('a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level');
+    expect(out.sdp).not.toContain('abs-send-time');
+    expect(out.sdp.match(/a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid/g)).toHaveLength(2);
+    expect(out.droppedExtensions).toEqual([
+      'm=video extmap 2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time (id already means urn:ietf:params:rtp-hdrext:ssrc-audio-level)',
+    ]);
+  });
+});

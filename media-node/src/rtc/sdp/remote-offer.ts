@@ -13,6 +13,8 @@
  *   it from the BUNDLE group) with the reason returned for the log.
  * - An offer whose every audio/video section is rejected and which has no data channel cannot
  *   be served at all: `400 unsupported_codecs`, naming what was offered.
+ * - A header extension id that already means another URI in an earlier section is dropped from
+ *   the later one (extmap-conflicts.ts: aiortc's offers do this, and werift then lost its audio).
  */
 import { MediaError } from '../../../../shared/errors.ts';
 import {
@@ -22,6 +24,7 @@ import {
   supportedCodecNames,
   unsupportedBecause,
 } from './codec-table.ts';
+import { dropConflictingExtmaps } from './extmap-conflicts.ts';
 import {
   attributes,
   bundleGroup,
@@ -56,6 +59,8 @@ export interface PreparedOffer {
   rejected: RejectedSection[];
   /** Forwardable codecs per kind across the accepted sections (from this offer). */
   accepted: AcceptedCodec[];
+  /** Header extensions removed because their id meant another URI already (for the log). */
+  droppedExtensions: string[];
 }
 
 /** The discard port (RFC 8843 uses it for bundled sections that share the tag's transport). */
@@ -64,6 +69,7 @@ const DISCARD_PORT = 9;
 /** Rewrites `sdp` (a structurally valid offer) as described above, or throws `unsupported_codecs`. */
 export function prepareRemoteOffer(sdp: string): PreparedOffer {
   const text = parseSdpText(sdp);
+  const droppedExtensions = dropConflictingExtmaps(text);
   const bundle = bundleGroup(text);
   const rejected: RejectedSection[] = [];
   const accepted: AcceptedCodec[] = [];
@@ -122,7 +128,7 @@ export function prepareRemoteOffer(sdp: string): PreparedOffer {
       { field: 'sdp', offered: [...offered], supported: supportedCodecNames() },
     );
   }
-  return { sdp: formatSdpText(text), rejected, accepted };
+  return { sdp: formatSdpText(text), rejected, accepted, droppedExtensions };
 }
 
 function formatsOf(section: SdpSection): OfferedFormat[] {

@@ -3,7 +3,7 @@
  * (even "not an sdp") as a remote description without error, leaving a session that can never
  * connect. The full parse is werift's; this only refuses what cannot be a WebRTC description.
  */
-import { MediaError } from '../../../shared/errors.ts';
+import { MediaError } from './errors.ts';
 
 const REQUIRED = [
   /^v=0\r?$/m,

@@ -1,9 +1,10 @@
-// Runs inside Chromium (added with page.addScriptTag on the edge's own origin, so the API calls
-// are same-origin): one participant through the public API with a solid-colour canvas track, a
-// 440 Hz oscillator, a data channel, the chosen video codec (setCodecPreferences) and answers to
-// the node's renegotiation offers from the event socket. Reports what it decoded.
+// Runs inside Chromium or Firefox (added with addScriptTag on the edge's own origin, so the API
+// calls are same-origin): one participant through the public API with a solid-colour canvas
+// track, a 440 Hz oscillator or the browser's fake microphone (`microphone: true`; Firefox's is a
+// 1 kHz sine), a data channel, the chosen video codec (setCodecPreferences) and answers to the
+// node's renegotiation offers from the event socket. Reports what it decoded.
 globalThis.interopPeer = {
-  async join({ token, room, echo, codec, rgb, message }) {
+  async join({ token, room, echo, codec, rgb, message, microphone }) {
     const api = async (method, path, body) => {
       const res = await fetch(`/api/media${path}`, {
         method,
@@ -30,13 +31,17 @@ globalThis.interopPeer = {
     osc.frequency.value = 440;
     osc.connect(dest);
     osc.start();
+    const sound = microphone
+      ? await navigator.mediaDevices.getUserMedia({ audio: true })
+      : dest.stream;
     const stream = new MediaStream([
       ...canvas.captureStream(20).getVideoTracks(),
-      ...dest.stream.getAudioTracks(),
+      ...sound.getAudioTracks(),
     ]);
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     const state = {
       messages: [],
+      errors: [],
       remote: [],
       analysers: [],
       setupMs: undefined,
@@ -60,9 +65,13 @@ globalThis.interopPeer = {
         const element = new Audio();
         element.srcObject = new MediaStream([e.track]);
         element.play().catch(() => {});
-        const analyser = audio.createAnalyser();
-        audio.createMediaStreamSource(new MediaStream([e.track])).connect(analyser);
-        state.analysers.push(analyser);
+        try {
+          const analyser = audio.createAnalyser();
+          audio.createMediaStreamSource(new MediaStream([e.track])).connect(analyser);
+          state.analysers.push(analyser);
+        } catch (error) {
+          state.errors.push(`remote audio: ${error}`);
+        }
         return;
       }
       if (e.track.kind !== 'video') return;
@@ -118,16 +127,31 @@ globalThis.interopPeer = {
       }
     }
     await pc.setRemoteDescription(answer);
-    this.current = { pc, state, painter, osc, events, sessionId: session.sessionId };
+    this.current = {
+      pc,
+      state,
+      painter,
+      osc,
+      audio,
+      events,
+      channel,
+      sessionId: session.sessionId,
+    };
     return session.sessionId;
   },
 
-  /** Decoded video frames, the centre colour of each remote video, audio energy, messages. */
+  /**
+   * Decoded video frames, the centre colour of each remote video, audio energy and its loudest
+   * frequency, messages, and the addresses of the selected ICE candidate pair.
+   */
   async report() {
-    const { pc, state } = this.current;
+    const { pc, state, audio } = this.current;
     const stats = await pc.getStats();
     let framesDecoded = 0;
     let audioEnergy = 0;
+    let audioPeakHz = 0;
+    let decodedAudioEnergy = 0;
+    let audioPackets = 0;
     let sentCodec = '';
     const codecs = new Map();
     for (const s of stats.values()) if (s.type === 'codec') codecs.set(s.id, s.mimeType);
@@ -136,12 +160,25 @@ globalThis.interopPeer = {
       analyser.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const v of samples) sum += v * v;
-      audioEnergy = Math.max(audioEnergy, Math.sqrt(sum / samples.length));
+      const rms = Math.sqrt(sum / samples.length);
+      if (rms <= audioEnergy) continue;
+      audioEnergy = rms;
+      const bins = new Float32Array(analyser.frequencyBinCount);
+      analyser.getFloatFrequencyData(bins);
+      const loudest = bins.indexOf(Math.max(...bins));
+      audioPeakHz = (loudest * analyser.context.sampleRate) / analyser.fftSize;
     }
     for (const s of stats.values()) {
       if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += s.framesDecoded ?? 0;
+      // The receiver's own measure of the decoded audio (Firefox's WebAudio needs an output
+      // device to run, which a headless machine does not have).
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        decodedAudioEnergy += s.totalAudioEnergy ?? 0;
+        audioPackets += s.packetsReceived ?? 0;
+      }
       if (s.type === 'outbound-rtp' && s.kind === 'video') sentCodec = codecs.get(s.codecId);
     }
+    const pair = selectedPair(stats);
     const colours = state.remote.map((video) => {
       if (video.videoWidth === 0) return null;
       const c = document.createElement('canvas');
@@ -152,15 +189,40 @@ globalThis.interopPeer = {
       const [r, gr, b] = g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data;
       return [r, gr, b];
     });
+    // What the node's header extensions give a receiver: the audio level of the ssrc-audio-level
+    // extension (RFC 6464; absent without it) and the negotiated extension URIs per receiver.
+    const receivers = pc
+      .getTransceivers()
+      .filter((t) => t.currentDirection === 'recvonly' || t.currentDirection === 'sendrecv')
+      .map((t) => t.receiver);
+    const audioLevels = receivers
+      .filter((r) => r.track.kind === 'audio')
+      .map((r) => r.getSynchronizationSources()[0]?.audioLevel ?? null);
+    const receiverExtensions = receivers.map((r) =>
+      r.getParameters().headerExtensions.map((e) => e.uri),
+    );
     return {
       framesDecoded,
       audioEnergy,
+      audioPeakHz,
+      decodedAudioEnergy,
+      audioPackets,
+      audioLevels,
+      receiverExtensions,
       sentCodec,
+      pair,
       colours,
       messages: state.messages,
+      errors: state.errors,
+      audioContext: audio.state,
       connected: state.connected,
       setupMs: state.setupMs,
     };
+  },
+
+  /** Sends `message` on the data channel (open by then). */
+  send(message) {
+    this.current.channel.send(message);
   },
 
   close() {
@@ -172,3 +234,26 @@ globalThis.interopPeer = {
     c.pc.close();
   },
 };
+
+/** `local -> remote` addresses of the selected candidate pair (Chromium and Firefox stats). */
+function selectedPair(stats) {
+  let pair;
+  for (const s of stats.values()) {
+    if (s.type === 'transport' && s.selectedCandidatePairId)
+      pair = stats.get(s.selectedCandidatePairId);
+  }
+  for (const s of stats.values()) {
+    if (
+      !pair &&
+      s.type === 'candidate-pair' &&
+      (s.selected || (s.nominated && s.state === 'succeeded'))
+    )
+      pair = s;
+  }
+  if (!pair) return null;
+  const address = (id) => {
+    const c = stats.get(id);
+    return c ? `${c.address ?? c.ip}:${c.port}` : '?';
+  };
+  return `${address(pair.localCandidateId)} -> ${address(pair.remoteCandidateId)}`;
+}
