@@ -195,11 +195,13 @@ globalThis.interopPeer = {
       .getTransceivers()
       .filter((t) => t.currentDirection === 'recvonly' || t.currentDirection === 'sendrecv')
       .map((t) => t.receiver);
+    // Firefox has no RTCRtpReceiver.getParameters() and may lack contributing-source levels:
+    // report what the browser exposes instead of throwing away the whole report.
     const audioLevels = receivers
       .filter((r) => r.track.kind === 'audio')
-      .map((r) => r.getSynchronizationSources()[0]?.audioLevel ?? null);
-    const receiverExtensions = receivers.map((r) =>
-      r.getParameters().headerExtensions.map((e) => e.uri),
+      .map((r) => r.getSynchronizationSources?.()[0]?.audioLevel ?? null);
+    const receiverExtensions = receivers.map(
+      (r) => r.getParameters?.().headerExtensions?.map((e) => e.uri) ?? [],
     );
     return {
       framesDecoded,
