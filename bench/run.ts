@@ -33,6 +33,8 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'memory', script: 'memory.ts', args: [], deadlineSeconds: 240 },
   // Owned by the forwarding work (issue 7); run when present.
   { name: 'forwarding', script: 'forwarding.ts', args: [], deadlineSeconds: 480 },
+  // Pure computation (the placement simulator), ~30 s for a million joins per rule.
+  { name: 'placement', script: 'placement.ts', args: [], deadlineSeconds: 120 },
 ];
 const TOTAL_BUDGET_SECONDS = 15 * 60;
 
