@@ -152,6 +152,8 @@ describe('active speaker and quality stats', () => {
       await new Promise((r) => setTimeout(r, 500));
       later = await read();
     }
+    const { tracks: _tracks, ...summary } = later.stats ?? {};
+    console.info(`[stats] ${JSON.stringify(summary)}`);
     expect(later.stats?.rttMs).toBeGreaterThanOrEqual(0);
     expect(later.stats?.rttMs).toBeLessThan(500);
 

@@ -46,6 +46,19 @@ describe('ActiveSpeakerDetector', () => {
     expect(d.speaker).toBe('a');
   });
 
+  it('holds a level through ticks without packets (jitter), not a 3 dB voice taking over', () => {
+    const d = new ActiveSpeakerDetector();
+    run(d, { a: 30, b: 33 }, 10);
+    expect(d.speaker).toBe('a');
+    // b is now 3 dB louder; a's packets bunch up: one or two empty ticks, then a burst.
+    for (let i = 0; i < 30; i++) {
+      const gap = i % 2 ? 1 : 2;
+      expect(run(d, { a: undefined, b: 27 }, gap)).toEqual([]);
+      expect(run(d, { a: 30, b: 27 }, 1)).toEqual([]);
+    }
+    expect(d.speaker).toBe('a');
+  });
+
   it('hands over to a voice well above the speaker within 1 s', () => {
     const d = new ActiveSpeakerDetector();
     run(d, { a: 30, b: 60, c: 60 }, 10);

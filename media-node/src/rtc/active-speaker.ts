@@ -3,8 +3,11 @@
  * state machine stepped on a timer (no clock of its own, no I/O), so its rules are unit-tested.
  *
  * Per tick each participant brings the mean level of the audio packets it sent during the tick
- * (dBov, 0 = loudest .. 127 = silence; no packet at all counts as silence: muted, DTX). Levels
- * are smoothed per participant (exponential moving average in dB), then:
+ * (dBov, 0 = loudest .. 127 = silence). A tick without any packet keeps the participant's level
+ * for up to `holdTicks` ticks (packets bunch up under load: an empty 100 ms tick is jitter, and
+ * counting it as silence let a voice 3 dB below the speaker take over), and counts as silence
+ * after that (muted, DTX). Levels are smoothed per participant (exponential moving average in
+ * dB), then:
  * - with no speaker, the loudest participant above `speechDb` for `switchTicks` ticks in a row
  *   becomes the speaker;
  * - a challenger replaces the speaker only when it is more than `hysteresisDb` louder for
@@ -28,6 +31,8 @@ export interface ActiveSpeakerOptions {
   switchTicks: number;
   /** Smoothed level (dB, negative: -dBov) from which a participant counts as speaking. */
   speechDb: number;
+  /** Consecutive ticks without packets that keep the level before they count as silence. */
+  holdTicks: number;
 }
 
 export const DEFAULT_SPEAKER_OPTIONS: ActiveSpeakerOptions = {
@@ -35,9 +40,10 @@ export const DEFAULT_SPEAKER_OPTIONS: ActiveSpeakerOptions = {
   hysteresisDb: 6,
   switchTicks: 3,
   speechDb: -70,
+  holdTicks: 3,
 };
 
-/** One participant's input for one tick: its mean level in dBov, or undefined for silence. */
+/** One participant's input for one tick: its mean level in dBov, undefined without packets. */
 export interface LevelSample {
   id: string;
   dbov: number | undefined;
@@ -47,6 +53,8 @@ export class ActiveSpeakerDetector {
   readonly #o: ActiveSpeakerOptions;
   /** Smoothed level per participant, dB (0 loudest, -127 silent). */
   readonly #smoothed = new Map<string, number>();
+  /** Consecutive ticks without packets, per participant. */
+  readonly #empty = new Map<string, number>();
   #speaker: string | null = null;
   /** The participant currently holding a lead over the speaker, and for how many ticks. */
   #challenger: string | null = null;
@@ -74,11 +82,23 @@ export class ActiveSpeakerDetector {
     const seen = new Set<string>();
     for (const { id, dbov } of samples) {
       seen.add(id);
-      const db = -clampDbov(dbov);
       const prev = this.#smoothed.get(id);
+      if (dbov === undefined) {
+        const empty = (this.#empty.get(id) ?? 0) + 1;
+        this.#empty.set(id, empty);
+        if (prev !== undefined && empty <= this.#o.holdTicks) continue;
+      } else {
+        this.#empty.delete(id);
+      }
+      const db = -clampDbov(dbov);
       this.#smoothed.set(id, prev === undefined ? db : prev + alpha * (db - prev));
     }
-    for (const id of this.#smoothed.keys()) if (!seen.has(id)) this.#smoothed.delete(id);
+    for (const id of this.#smoothed.keys()) {
+      if (!seen.has(id)) {
+        this.#smoothed.delete(id);
+        this.#empty.delete(id);
+      }
+    }
     if (this.#speaker !== null && !seen.has(this.#speaker)) {
       this.#speaker = null;
       this.#resetChallenge();
