@@ -179,7 +179,12 @@ function route(
         tracks: [],
       }));
     if (participants.length === 0) return json(res, 404, error('room_not_found', 'no such room'));
-    return json(res, 200, { room: room[1], participants });
+    // The first member is the room's active speaker, as a node says once someone spoke.
+    return json(res, 200, {
+      room: room[1],
+      participants,
+      activeSpeaker: participants[0]?.sessionId ?? null,
+    });
   }
   return json(res, 404, error('not_found', 'no such route'));
 }
