@@ -5,7 +5,8 @@
  *
  * Directions are the node's: `in` is what the session publishes (measured by the node as it
  * receives), `out` what the session receives (measured by the node as it sends, with loss,
- * jitter and round trip from the client's RTCP receiver reports).
+ * jitter and round trip from the client's RTCP receiver reports). An echo session's own media
+ * sent back to it is not a subscription and is not counted as `out`.
  *
  * Fields another part of issue 16 owns are present and `null` until it fills them: `layer`
  * (simulcast layer forwarded to this subscriber) and `estimateBps` (bandwidth estimate towards
