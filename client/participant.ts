@@ -14,7 +14,7 @@ import { isRetryable, MediaApiError } from './errors.ts';
 import type { SocketFactory } from './event-stream.ts';
 import type { IceRecoveryTimings, IceRestartTrigger } from './ice-recovery.ts';
 import type { PeerConnectionState, PeerFactory, RemoteTrack } from './peer.ts';
-import { MediaSession, type SessionEndReason } from './session.ts';
+import { MediaSession, type MediaSessionEvents, type SessionEndReason } from './session.ts';
 
 /**
  * End reasons after which the room is joined again: the node went away or shed the session
@@ -43,6 +43,8 @@ export interface ParticipantEvents<Track> {
   state: { sessionId: string; state: SessionState; reason?: EndReason };
   peerState: { sessionId: string; state: PeerConnectionState };
   track: RemoteTrack<Track> & { sessionId: string };
+  /** The room's active speaker changed (`sessionId`: the session that was told). */
+  speaker: MediaSessionEvents<Track>['speaker'] & { sessionId: string };
   rejoining: { reason: SessionEndReason; attempt: number; previousSessionId: string };
   rejoined: {
     sessionId: string;
@@ -128,6 +130,7 @@ export class RoomParticipant<Track = unknown> extends Emitter<ParticipantEvents<
     session.on('state', (state) => this.emit('state', { ...state, sessionId: id() }));
     session.on('peerState', (state) => this.emit('peerState', { sessionId: id(), state }));
     session.on('track', (track) => this.emit('track', { ...track, sessionId: id() }));
+    session.on('speaker', (speaker) => this.emit('speaker', { ...speaker, sessionId: id() }));
     session.on('error', (error) => this.emit('error', error));
     session.on('iceRestart', (info) => this.emit('iceRestart', { ...info, sessionId: id() }));
     session.on('iceRestarted', (info) => this.emit('iceRestarted', { ...info, sessionId: id() }));

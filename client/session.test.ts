@@ -58,6 +58,23 @@ describe('MediaSession', () => {
     await session.leave();
   });
 
+  it("emits the room's speaker changes as typed `speaker` events (the participant too)", async () => {
+    const t = setup();
+    const participant = new RoomParticipant({ ...t, room: 'r' });
+    const heard: unknown[] = [];
+    participant.on('speaker', (s) => heard.push(s));
+    await participant.join();
+    const socket = t.sockets[0]!;
+    socket.push(1, { type: 'speaker', participantSessionId: 's9', deviceId: 'dev-talker' });
+    socket.push(2, { type: 'speaker', participantSessionId: null, deviceId: null });
+    await tick(10);
+    expect(heard).toEqual([
+      { participantSessionId: 's9', deviceId: 'dev-talker', sessionId: 's1' },
+      { participantSessionId: null, deviceId: null, sessionId: 's1' },
+    ]);
+    await participant.leave();
+  });
+
   it('ends with the reason of a failed state and releases the peer', async () => {
     const t = setup();
     const session = new MediaSession({ ...t, request: {} });

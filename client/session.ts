@@ -48,6 +48,11 @@ export interface MediaSessionEvents<Track> {
   state: { state: SessionState; reason?: EndReason };
   peerState: PeerConnectionState;
   track: RemoteTrack<Track>;
+  /**
+   * The room's active speaker changed (`speaker` event): its session and device id, or null
+   * for both once nobody is the speaker.
+   */
+  speaker: { participantSessionId: string | null; deviceId: string | null };
   /** Something failed that does not end the session (a candidate batch, a renegotiation). */
   error: Error;
   /** An ICE restart offer is sent (the media path broke; same session). */
@@ -266,6 +271,12 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
         return;
       case 'closed':
         this.#end(event.reason);
+        return;
+      case 'speaker':
+        this.emit('speaker', {
+          participantSessionId: event.participantSessionId,
+          deviceId: event.deviceId,
+        });
         return;
       case 'participant':
       case 'track':

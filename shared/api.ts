@@ -10,6 +10,7 @@ import {
   MAX_SDP_LENGTH,
   NAME_PATTERN,
 } from './limits.ts';
+import type { SessionStats } from './stats.ts';
 
 export const API_BASE = '/api/media';
 
@@ -144,6 +145,12 @@ export interface SessionView {
   createdAt: string;
   updatedAt: string;
   expiresAt: string;
+  /**
+   * Media quality now (stats.ts), asked of the media node on `GET /sessions/:id` while the
+   * session is `negotiating` or `connected` (null otherwise, or when the node did not answer);
+   * absent from the listing.
+   */
+  stats?: SessionStats | null;
 }
 
 export interface ListSessionsResponse {
@@ -168,6 +175,8 @@ export interface RoomView {
   room: string;
   node: NodeRef | null;
   participants: RoomParticipant[];
+  /** Session id of the room's active speaker (the `speaker` event's), null when none. */
+  activeSpeaker: string | null;
 }
 
 /** The links of a session, relative to the API origin. */

@@ -48,6 +48,16 @@ export const eventBodySchema = z.discriminatedUnion('type', [
     publisherSessionId: z.string().max(64),
     publisherDeviceId: nameSchema,
   }),
+  /**
+   * The room's active speaker changed (sent to every participant, the speaker included):
+   * `participantSessionId` is the loudest publisher of audio, smoothed and with hysteresis
+   * (media-node rtc/active-speaker.ts); null once the speaker left and nobody speaks.
+   */
+  z.object({
+    type: z.literal('speaker'),
+    participantSessionId: z.string().max(64).nullable(),
+    deviceId: nameSchema.nullable(),
+  }),
   /** The session is over; the socket closes after this event. */
   z.object({ type: z.literal('closed'), reason: endReasonSchema }),
 ]);

@@ -23,6 +23,7 @@ import {
   type TrackInfo,
 } from './api.ts';
 import { nodeEventSchema } from './events.ts';
+import type { SessionStats } from './stats.ts';
 
 export const INTERNAL_BASE = '/internal/v1';
 
@@ -65,11 +66,15 @@ export interface NodeSessionView {
   state: (typeof SESSION_STATES)[number];
   iceCandidates: number;
   tracks: TrackInfo[];
+  /** The node's last stats interval (null before the first one ended). */
+  stats: SessionStats | null;
 }
 
 export interface NodeRoomView {
   room: string;
   participants: Array<Pick<NodeSessionView, 'sessionId' | 'deviceId' | 'state' | 'tracks'>>;
+  /** Session id of the active speaker, null when none. */
+  activeSpeaker: string | null;
 }
 
 /** Where a node is, in degrees (its LATITUDE / LONGITUDE settings). */

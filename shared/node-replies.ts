@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { nameSchema, SESSION_STATES, sdpSchema } from './api.ts';
+import { sessionStatsSchema } from './stats.ts';
 
 const trackInfoSchema = z.object({
   trackId: z.string().max(128),
@@ -26,4 +27,12 @@ export const nodeRoomViewSchema = z.object({
       }),
     )
     .max(10_000),
+  /** Optional: a node from before the active speaker answers without it. */
+  activeSpeaker: z.string().max(64).nullable().default(null),
+});
+
+/** The part of `GET /internal/v1/sessions/:id` (`NodeSessionView`) the edge reads: its stats. */
+export const nodeSessionStatsSchema = z.object({
+  sessionId: z.string().max(64),
+  stats: sessionStatsSchema.nullable().default(null),
 });

@@ -58,6 +58,8 @@ describe('the demo page in Chromium', () => {
       name: 'bot',
       test: 'browser',
     });
+    // The bot talks (-20 dBov in its RFC 6464 levels): it becomes the room's active speaker.
+    bot.source.audioLevel = 20;
     const token = await stack.token({ device: 'chromium-user' });
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     const page = await context.newPage();
@@ -82,6 +84,19 @@ describe('the demo page in Chromium', () => {
         'frames from Chromium',
         () => (bot?.framesFrom(browserSession) ?? 0) >= 5,
         20_000,
+      );
+
+      // Issue 16 part 6: the page outlines the active speaker's tile (the bot's).
+      const botSession = bot.sessionId();
+      await until(
+        "the speaker's tile highlighted",
+        10_000,
+        async () =>
+          (await demoValue<string | null>(page, 'globalThis.mediaDemo.speakerTile()')) ===
+          botSession,
+      );
+      expect(await page.getAttribute(`figure[data-key="${botSession}"]`, 'class')).toMatch(
+        /\bspeaking\b/,
       );
 
       // Let a few frames paint before the picture is taken.

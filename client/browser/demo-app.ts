@@ -37,6 +37,7 @@ const ui = {
   status: element('status', HTMLElement),
   error: element('error', HTMLElement),
   local: element('local', HTMLVideoElement),
+  localTile: element('local-tile', HTMLElement),
   grid: new VideoGrid(element('videos', HTMLElement)),
 };
 
@@ -173,8 +174,16 @@ async function join(): Promise<void> {
       if (event.action === 'removed') ui.grid.removeTrack(event.trackId);
     }
   });
+  // The active speaker's tile is outlined; our own is the local preview.
+  p.on('speaker', ({ participantSessionId, sessionId }) => {
+    const own = participantSessionId !== null && participantSessionId === sessionId;
+    ui.grid.highlight(own ? null : participantSessionId);
+    ui.localTile.classList.toggle('speaking', own);
+  });
   p.on('rejoining', ({ reason, attempt }) => {
     ui.grid.clear();
+    ui.grid.highlight(null);
+    ui.localTile.classList.remove('speaking');
     setStatus(
       `${describeEnd(reason)} Moving you to another media server (try ${attempt})…`,
       'rejoining',
@@ -191,6 +200,8 @@ async function join(): Promise<void> {
     participant = undefined;
     currentPc = undefined;
     ui.grid.clear();
+    ui.grid.highlight(null);
+    ui.localTile.classList.remove('speaking');
     stopLocal();
     setJoined(false);
     setStatus(describeEnd(reason), 'ended');
@@ -239,6 +250,8 @@ Object.assign(globalThis, {
     remoteCaptions: () => ui.grid.captions(),
     timings: () => ({ ...participant?.session?.timings }),
     remoteTiles: () => ui.grid.size,
+    /** The session id whose tile is outlined as the active speaker (null: none shown). */
+    speakerTile: () => ui.grid.highlighted,
   },
 });
 

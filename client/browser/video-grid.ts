@@ -13,6 +13,8 @@ export interface Tile {
 export class VideoGrid {
   readonly #root: HTMLElement;
   readonly #tiles = new Map<string, Tile>();
+  /** The active speaker's tile key (the `speaker` event's session id), null when none. */
+  #speaker: string | null = null;
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -27,7 +29,7 @@ export class VideoGrid {
     let tile = this.#tiles.get(key);
     if (!tile) {
       const figure = document.createElement('figure');
-      figure.className = 'tile';
+      figure.className = key === this.#speaker ? 'tile speaking' : 'tile';
       figure.dataset.key = key;
       const video = document.createElement('video');
       video.autoplay = true;
@@ -58,6 +60,22 @@ export class VideoGrid {
   /** Every tile's caption, in order (what a viewer reads under the videos). */
   captions(): string[] {
     return [...this.#tiles.values()].map((t) => t.caption.textContent ?? '');
+  }
+
+  /**
+   * Marks the tile `key` as the active speaker's (class `speaking`) and unmarks the others;
+   * null unmarks all. A tile created later for the same key is marked when it appears.
+   */
+  highlight(key: string | null): void {
+    this.#speaker = key;
+    for (const tile of this.#tiles.values()) {
+      tile.figure.classList.toggle('speaking', tile.key === key);
+    }
+  }
+
+  /** The key of the highlighted tile, if it is shown. */
+  get highlighted(): string | null {
+    return this.#speaker !== null && this.#tiles.has(this.#speaker) ? this.#speaker : null;
   }
 
   /** Relabels tiles whose key is `key`. */

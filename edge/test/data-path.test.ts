@@ -9,13 +9,14 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { ListSessionsResponse } from '../../shared/api.ts';
+import type { ListSessionsResponse, SessionView } from '../../shared/api.ts';
 import { PING_FRAME } from '../../shared/events.ts';
 import {
   CLOSE_SOCKET_REPLACED,
   CLOSE_TOO_MANY_FRAMES,
   SOCKET_FRAME_LIMIT,
 } from '../../shared/limits.ts';
+import { STATS_TIMEOUT_MS } from '../src/node/session-stats.ts';
 import { FLUSH_DELAY_MS } from '../src/shard/shard-counters.ts';
 import {
   authed,
@@ -23,6 +24,8 @@ import {
   createSession,
   heartbeat,
   negotiatingSession,
+  nodeRequests,
+  setNodeMode,
   shardCount,
   token,
   uid,
@@ -64,6 +67,53 @@ describe('reads never write', () => {
     }
     for (let i = 0; i < 5; i++) expect((await list(tok)).sessions).toHaveLength(1);
     expect(await rowsWritten(shard)).toBe(before);
+  });
+
+  it("GET /sessions/:id of a live session carries the node's stats, fresh per read, and writes nothing", async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    const shard = shardOf(session.sessionId);
+    const before = await rowsWritten(shard);
+    const read = async () => {
+      const res = await call(session.links.self, authed(tok, 'GET'));
+      expect(res.status).toBe(200);
+      return (await res.json()) as SessionView;
+    };
+    const first = await read();
+    const second = await read();
+    expect(first.stats?.inbound.packets).toBe(50);
+    expect(second.stats?.inbound.packets).toBe(100);
+    expect(second.stats?.tracks).toEqual([
+      expect.objectContaining({ trackId: `${session.sessionId}:0`, direction: 'in', layer: null }),
+    ]);
+    expect(await rowsWritten(shard)).toBe(before);
+    const gets = (await nodeRequests(nodeId)).filter((r) => r.method === 'GET');
+    expect(gets.map((r) => r.path)).toEqual([
+      `/internal/v1/sessions/${session.sessionId}`,
+      `/internal/v1/sessions/${session.sessionId}`,
+    ]);
+    expect(gets.every((r) => r.signature === 'ok')).toBe(true);
+  });
+
+  it('shows the session without stats when its node does not answer in time', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    await setNodeMode(nodeId, 'hang');
+    const started = Date.now();
+    const res = await call(session.links.self, authed(tok, 'GET'));
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as SessionView;
+    expect(view.state).toBe('negotiating');
+    expect(view.stats).toBeNull();
+    expect(Date.now() - started).toBeLessThan(STATS_TIMEOUT_MS + 2_000);
+  });
+
+  it('asks no node for a session that has not offered yet', async () => {
+    const nodeId = uid('node');
+    await heartbeat(nodeId);
+    const tok = await token(uid('dev'));
+    const session = await createSession(tok);
+    const view = (await (await call(session.links.self, authed(tok, 'GET'))).json()) as SessionView;
+    expect(view.stats).toBeNull();
+    expect(await nodeRequests(nodeId)).toEqual([]);
   });
 
   it('counts reads in memory and flushes them within FLUSH_DELAY_MS, so a restart keeps them', async () => {

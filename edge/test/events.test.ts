@@ -50,6 +50,27 @@ describe('event WebSocket', () => {
     client.ws.close(1000, 'done');
   });
 
+  it("relays the node's speaker events (and null once nobody speaks); refuses a malformed one", async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    const client = await openEvents(session.links.events, tok);
+    const speaker = { participantSessionId: 'someone-else', deviceId: 'dev-talker' };
+    expect(
+      (await nodeEvents(nodeId, [{ sessionId: session.sessionId, type: 'speaker', ...speaker }]))
+        .status,
+    ).toBe(204);
+    const nobody = { participantSessionId: null, deviceId: null };
+    await nodeEvents(nodeId, [{ sessionId: session.sessionId, type: 'speaker', ...nobody }]);
+    await client.until((f) => events(f).length === 3);
+    expect(events(client.frames).slice(1)).toEqual([
+      expect.objectContaining({ seq: 2, type: 'speaker', ...speaker }),
+      expect.objectContaining({ seq: 3, type: 'speaker', ...nobody }),
+    ]);
+    const malformed = { sessionId: session.sessionId, type: 'speaker', participantSessionId: 7 };
+    const refused = await nodeEvents(nodeId, [malformed as never]);
+    expect(refused.status).toBe(400);
+    client.ws.close(1000, 'done');
+  });
+
   it('resumes with ?since=<seq> without losing or repeating events', async () => {
     const { tok, session, nodeId } = await negotiatingSession();
     const first = await openEvents(session.links.events, tok);

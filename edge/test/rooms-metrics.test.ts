@@ -10,7 +10,7 @@ import {
 } from './support/edge.ts';
 
 describe('GET /api/media/rooms/:room', () => {
-  it("returns the room's participants from its node", async () => {
+  it("returns the room's participants and active speaker from its node", async () => {
     const room = uid('room');
     const { tok, session, nodeId, device } = await negotiatingSession({ room });
     const res = await call(`/api/media/rooms/${room}`, authed(tok, 'GET'));
@@ -21,6 +21,7 @@ describe('GET /api/media/rooms/:room', () => {
       participants: [
         { sessionId: session.sessionId, deviceId: device, state: 'connected', tracks: [] },
       ],
+      activeSpeaker: session.sessionId,
     });
   });
 

@@ -128,6 +128,49 @@ export const panels: Panel[] = [
     ],
   },
   {
+    title: 'Media loss p95 (in / out)',
+    description:
+      'Share of RTP packets lost per stream and second, 95th percentile over all streams: in = publishers to nodes (sequence gaps), out = nodes to subscribers (their receiver reports). Per-session figures: GET /api/media/sessions/:id (stats).',
+    unit: 'percentunit',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'histogram_quantile(0.95, sum by (le, direction) (rate(media_stream_loss_ratio_bucket[5m])))',
+        legend: 'loss p95 {{direction}}',
+      },
+    ],
+  },
+  {
+    title: 'Media jitter and round trip p95',
+    description:
+      'Interarrival jitter per stream (in: measured by the node, out: reported by subscribers) and the node-client round trip from receiver reports, 95th percentiles.',
+    unit: 's',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'histogram_quantile(0.95, sum by (le, direction) (rate(media_stream_jitter_seconds_bucket[5m])))',
+        legend: 'jitter p95 {{direction}}',
+      },
+      {
+        expr: 'histogram_quantile(0.95, sum by (le) (rate(media_rtt_seconds_bucket[5m])))',
+        legend: 'rtt p95',
+      },
+    ],
+  },
+  {
+    title: 'Stream bitrate p50 by kind',
+    description:
+      'RTP payload bitrate per stream (streams with packets in the second), median by direction and kind: a drop in video out with steady video in means subscribers get less than is published.',
+    unit: 'bps',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'histogram_quantile(0.5, sum by (le, direction, kind) (rate(media_stream_bitrate_bps_bucket[5m])))',
+        legend: '{{direction}} {{kind}}',
+      },
+    ],
+  },
+  {
     title: 'Draining nodes',
     description:
       '1 while a node drains before shutdown (should last at most DRAIN_TIMEOUT_MS), the sessions it still holds, and sessions it had to close at the deadline.',

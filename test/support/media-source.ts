@@ -42,6 +42,8 @@ const fixture = readIvf(readFileSync(FIXTURE));
 export interface MediaSourceTracks {
   audio: MediaStreamTrack;
   video: MediaStreamTrack;
+  /** The negotiated id of `ssrc-audio-level` (RFC 6464), undefined before negotiation. */
+  audioLevelId?: () => number | undefined;
 }
 
 /** Sends to whatever tracks are current (a rejoin swaps them); `stop()` clears its timer. */
@@ -54,9 +56,16 @@ export class MediaSource {
   #frame = 0;
   #videoSeq = Math.floor(Math.random() * 60_000);
   #audioSeq = Math.floor(Math.random() * 60_000);
+  #audioLevelId: (() => number | undefined) | undefined;
   framesSent = 0;
+  /**
+   * The audio level every audio packet carries (RFC 6464 `ssrc-audio-level`, dBov: 0 loudest,
+   * 127 silence), as a microphone's encoder would write it; undefined: no level extension.
+   */
+  audioLevel: number | undefined;
 
   use(tracks: MediaSourceTracks): void {
+    this.#audioLevelId = tracks.audioLevelId;
     this.#audio = tracks.audio;
     this.#video = tracks.video;
     this.#tracks = [tracks.audio, tracks.video];
@@ -78,6 +87,8 @@ export class MediaSource {
     const audio = this.#audio;
     if (audio && !audio.stopped) {
       this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
+      const level = this.audioLevel;
+      const levelId = level === undefined ? undefined : this.#audioLevelId?.();
       audio.writeRtp(
         new RtpPacket(
           new RtpHeader({
@@ -85,6 +96,10 @@ export class MediaSource {
             sequenceNumber: this.#audioSeq,
             timestamp: (this.#tick * 960) >>> 0,
             marker: false,
+            // werift's sender keeps extensions of the packet it is given (by id) beside its own.
+            ...(level !== undefined && levelId
+              ? { extensions: [{ id: levelId, payload: Buffer.from([level & 0x7f]) }] }
+              : {}),
           }),
           OPUS_SILENCE,
         ),

@@ -7,6 +7,7 @@ import { MediaStreamTrack, type PeerConfig, RTCPeerConnection, type RtpPacket } 
 import type { MediaApi } from '../../client/api.ts';
 import { RoomParticipant } from '../../client/participant.ts';
 import { wrapWeriftPeer } from '../../client/werift-peer.ts';
+import { EXT_URI } from '../../media-node/src/fast/rtp-extensions.ts';
 import type { IceServer } from '../../shared/api.ts';
 import type { SessionEvent } from '../../shared/events.ts';
 import { createLoopbackPeer } from './loopback-peer.ts';
@@ -75,9 +76,11 @@ export async function joinWerift(options: JoinOptions): Promise<WeriftParticipan
       currentPc = pc;
       const audio = new MediaStreamTrack({ kind: 'audio' });
       const video = new MediaStreamTrack({ kind: 'video' });
-      pc.addTransceiver(audio, { direction: 'sendrecv' });
+      const audioTransceiver = pc.addTransceiver(audio, { direction: 'sendrecv' });
       pc.addTransceiver(video, { direction: 'sendrecv' });
-      source.use({ audio, video });
+      const audioLevelId = () =>
+        audioTransceiver.headerExtensions.find((e) => e.uri === EXT_URI.audioLevel)?.id;
+      source.use({ audio, video, audioLevelId });
       source.start();
       return wrapWeriftPeer(pc);
     },

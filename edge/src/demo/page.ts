@@ -21,6 +21,9 @@ button { padding: .45rem 1.1rem; font: inherit; cursor: pointer; }
 .tile { margin: 0; background: #111; border-radius: .5rem; overflow: hidden; }
 .tile video { display: block; width: 100%; aspect-ratio: 4 / 3; object-fit: cover; background: #222; }
 .tile figcaption { color: #eee; padding: .3rem .6rem; font-size: .85rem; }
+.tile { outline: 3px solid transparent; transition: outline-color .2s; }
+.tile.speaking { outline-color: #2e9d4a; }
+.tile.speaking figcaption::after { content: " · speaking"; color: #7ddf92; }
 .hint { font-size: .8rem; opacity: .75; }
 `;
 
@@ -43,7 +46,7 @@ const BODY = `
 <p id="status" role="status">Loading…</p>
 <p id="error" role="alert" hidden></p>
 <section id="videos" aria-label="Videos">
-  <figure class="tile"><video id="local" autoplay muted playsinline></video>
+  <figure class="tile" id="local-tile"><video id="local" autoplay muted playsinline></video>
     <figcaption>You</figcaption></figure>
 </section>
 `;

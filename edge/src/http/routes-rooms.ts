@@ -36,6 +36,7 @@ roomRoutes.get('/:room', async (c) => {
     room,
     node: { id: node.id, region: node.region },
     participants: parsed.data.participants,
+    activeSpeaker: parsed.data.activeSpeaker,
   };
   return c.json(view);
 });

@@ -13,6 +13,7 @@ import { MediaError } from '../../../shared/errors.ts';
 import { assertRoomAccess, roomForNewSession } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
 import { sha256Hex } from '../digest.ts';
+import { fetchSessionStats } from '../node/session-stats.ts';
 import { unwrap } from '../outcome.ts';
 import {
   type ClientLocation,
@@ -179,7 +180,13 @@ sessionRoutes.get('/', async (c) => {
 
 sessionRoutes.get('/:id', async (c) => {
   const id = c.req.param('id');
-  return c.json(unwrap(await sessionStub(c, id).get(id, c.get('caller'))));
+  const { view, node } = unwrap(await sessionStub(c, id).read(id, c.get('caller')));
+  const { NODE_SHARED_SECRET, NODE_TIMEOUT_MS } = config(c);
+  const stats = node
+    ? await fetchSessionStats(node, id, { secret: NODE_SHARED_SECRET, timeoutMs: NODE_TIMEOUT_MS })
+    : null;
+  const body: SessionView = { ...view, stats };
+  return c.json(body);
 });
 
 sessionRoutes.delete('/:id', async (c) => {

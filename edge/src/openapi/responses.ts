@@ -8,6 +8,59 @@ export function schemaRef(name: string): Json {
 const str = { type: 'string' };
 const time = { type: 'string', format: 'date-time' };
 
+const num = { type: 'number', minimum: 0 };
+const numOrNull = { type: ['number', 'null'], minimum: 0 };
+
+/** shared/stats.ts `StreamStats`. */
+const streamStats: Json = {
+  type: 'object',
+  required: ['bitrateBps', 'packets', 'lossRatio', 'jitterMs'],
+  properties: {
+    bitrateBps: num,
+    packets: { type: 'integer', minimum: 0 },
+    lossRatio: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+    jitterMs: numOrNull,
+  },
+};
+
+/** shared/stats.ts `SessionStats`: the node's last 1 s interval. */
+const sessionStats: Json = {
+  type: 'object',
+  description:
+    "Media quality over the media node's last stats interval (1 s). `in`: what the session " +
+    'publishes, as the node receives it; `out`: what it receives, with loss, jitter and RTT ' +
+    'from its receiver reports. `layer` and `estimateBps` stay null until simulcast and the ' +
+    'bandwidth estimator provide them.',
+  required: ['at', 'intervalMs', 'inbound', 'outbound', 'rttMs', 'estimateBps', 'tracks'],
+  properties: {
+    at: time,
+    intervalMs: { type: 'integer', minimum: 0 },
+    inbound: schemaRef('StreamStats'),
+    outbound: schemaRef('StreamStats'),
+    rttMs: numOrNull,
+    estimateBps: numOrNull,
+    tracks: {
+      type: 'array',
+      items: {
+        allOf: [
+          schemaRef('StreamStats'),
+          {
+            type: 'object',
+            required: ['trackId', 'kind', 'direction', 'rttMs', 'layer'],
+            properties: {
+              trackId: str,
+              kind: { enum: ['audio', 'video'] },
+              direction: { enum: ['in', 'out'] },
+              rttMs: numOrNull,
+              layer: { type: ['string', 'null'] },
+            },
+          },
+        ],
+      },
+    },
+  },
+};
+
 const sessionView: Json = {
   type: 'object',
   required: [
@@ -35,11 +88,19 @@ const sessionView: Json = {
     createdAt: time,
     updatedAt: time,
     expiresAt: time,
+    stats: {
+      description:
+        '`GET /sessions/{id}` only: asked of the media node while the session is negotiating ' +
+        'or connected; null otherwise or when the node did not answer within 1 s.',
+      oneOf: [schemaRef('SessionStats'), { type: 'null' }],
+    },
   },
 };
 
 const schemas: Record<string, Json> = {
   SessionView: sessionView,
+  SessionStats: sessionStats,
+  StreamStats: streamStats,
   CreateSessionResponse: {
     type: 'object',
     required: ['sessionId', 'room', 'state', 'node', 'iceServers', 'expiresAt', 'links'],
@@ -71,9 +132,13 @@ const schemas: Record<string, Json> = {
   },
   RoomView: {
     type: 'object',
-    required: ['room', 'node', 'participants'],
+    required: ['room', 'node', 'participants', 'activeSpeaker'],
     properties: {
       room: str,
+      activeSpeaker: {
+        type: ['string', 'null'],
+        description: "Session id of the room's active speaker (the `speaker` event's), or null",
+      },
       node: { oneOf: [schemaRef('NodeRef'), { type: 'null' }] },
       participants: {
         type: 'array',

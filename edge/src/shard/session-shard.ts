@@ -39,7 +39,7 @@ import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
 import { SqlIdempotencyStore } from './idempotency-store.ts';
 import { SHARD_SCHEMA } from './schema.ts';
 import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
-import { type CreateInput, ShardCore } from './shard-core.ts';
+import { type CreateInput, type SessionRead, ShardCore } from './shard-core.ts';
 import { FLUSH_DELAY_MS, ShardCounters } from './shard-counters.ts';
 
 /** Header on the internal upgrade request that carries the authenticated caller. */
@@ -119,6 +119,11 @@ export class SessionShard extends DurableObject<Env> {
 
   get(id: string, caller: Caller): Promise<Outcome<SessionView>> {
     return this.#op(() => this.#core.get(id, caller));
+  }
+
+  /** `get` plus the node holding the session's media while it is live (its stats). */
+  read(id: string, caller: Caller): Promise<Outcome<SessionRead>> {
+    return this.#op(() => this.#core.read(id, caller));
   }
 
   list(filter: ListFilter): Promise<Outcome<SessionView[]>> {

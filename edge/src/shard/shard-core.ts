@@ -52,6 +52,12 @@ export interface Publisher {
   sweep(now: number): void;
 }
 
+/** A session's view and, while it is live, the node that holds its media. */
+export interface SessionRead {
+  view: SessionView;
+  node: { id: string; url: string } | null;
+}
+
 export type NodeCaller = (node: { id: string; url: string }, call: NodeCall) => Promise<unknown>;
 
 export type CoreConfig = Pick<
@@ -163,6 +169,16 @@ export class ShardCore {
 
   get(id: string, caller: Caller): SessionView {
     return toView(this.#load(id, caller));
+  }
+
+  /**
+   * `get` plus the node to ask for the session's live stats: only while the node holds media
+   * for it (`negotiating`, `connected`). Writes nothing, like `get`.
+   */
+  read(id: string, caller: Caller): SessionRead {
+    const r = this.#load(id, caller);
+    const live = r.state === 'negotiating' || r.state === 'connected';
+    return { view: toView(r), node: live ? { id: r.nodeId, url: r.nodeUrl } : null };
   }
 
   list(filter: ListFilter): SessionView[] {
@@ -367,6 +383,7 @@ export class ShardCore {
       case 'candidate':
       case 'offer':
       case 'participant':
+      case 'speaker':
         break;
       default:
         assertNever(body);

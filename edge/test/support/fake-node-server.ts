@@ -21,6 +21,8 @@ interface FakeSession {
   deviceId: string;
   echo: boolean;
   candidates: number;
+  /** Reads of the session's view: its fake stats grow with them, as live ones do with time. */
+  reads: number;
 }
 
 interface VirtualNode {
@@ -142,6 +144,7 @@ function route(
         deviceId: offer.deviceId,
         echo: offer.echo,
         candidates: 0,
+        reads: 0,
       });
       return json(res, 200, { type: 'answer', sdp: `v=0 fake-answer ${id}` });
     }
@@ -156,6 +159,15 @@ function route(
       return empty(res);
     }
     if (action === 'POST /answer') return empty(res);
+    if (action === 'GET ') {
+      known.reads += 1;
+      const { sessionId, room, deviceId, echo, candidates } = known;
+      return json(res, 200, {
+        ...{ sessionId, room, deviceId, echo, state: 'connected', iceCandidates: candidates },
+        tracks: [{ trackId: `${id}:0`, kind: 'audio' }],
+        stats: fakeStats(`${id}:0`, known.reads),
+      });
+    }
   }
   if (room?.[1] && method === 'GET') {
     const participants = [...node.sessions.values()]
@@ -167,9 +179,28 @@ function route(
         tracks: [],
       }));
     if (participants.length === 0) return json(res, 404, error('room_not_found', 'no such room'));
-    return json(res, 200, { room: room[1], participants });
+    // The first member is the room's active speaker, as a node says once someone spoke.
+    return json(res, 200, {
+      room: room[1],
+      participants,
+      activeSpeaker: participants[0]?.sessionId ?? null,
+    });
   }
   return json(res, 404, error('not_found', 'no such route'));
+}
+
+/** Stats as a node reports them (shared/stats.ts), `reads` seconds of 50 packets each. */
+function fakeStats(trackId: string, reads: number) {
+  const stream = { bitrateBps: 32_000, packets: 50 * reads, lossRatio: 0, jitterMs: 1.5 };
+  return {
+    at: new Date().toISOString(),
+    intervalMs: 1_000,
+    inbound: stream,
+    outbound: { bitrateBps: 0, packets: 0, lossRatio: null, jitterMs: null },
+    rttMs: null,
+    estimateBps: null,
+    tracks: [{ ...stream, trackId, kind: 'audio', direction: 'in', rttMs: null, layer: null }],
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

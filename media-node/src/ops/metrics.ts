@@ -12,6 +12,7 @@ import {
 } from '../rtc/udp-source-guard.ts';
 import type { WorkerLoad } from '../workers/session-host.ts';
 import { createForwardingMetrics } from './forwarding-metrics.ts';
+import { createQualityMetrics } from './quality-metrics.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 /** Per-packet counters, incremented on the forwarding path (no allocation, no labels). */
@@ -246,6 +247,7 @@ export function createMetrics(
       registers: r,
     }),
     forwarding: createForwardingMetrics(r),
+    quality: createQualityMetrics(r),
     workers: createWorkerMetrics(r, () => sources.workers?.() ?? []),
     internalErrors: new Counter({
       name: 'media_internal_errors_total',

@@ -17,6 +17,7 @@ import type { FastSenderForwarder } from '../fast/fast-sender-forwarder.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
 import { type Forwarder, type PublisherExtensions, WeriftSenderForwarder } from './forwarder.ts';
+import { stockSent } from './quality/werift-stats.ts';
 
 export type ForwarderPath = 'fast' | 'stock';
 
@@ -103,6 +104,19 @@ export class SubscriberForwarder implements Forwarder {
   /** 'fast', 'stock', or 'pending' (fast mode, answer not applied yet). */
   get path(): 'fast' | 'stock' | 'pending' {
     return this.#fast ? 'fast' : this.#stock ? 'stock' : 'pending';
+  }
+
+  /**
+   * RTP packets and payload bytes sent to this subscriber so far (quality stats): the fast
+   * path's own counters, or werift's for the stock path; zero while pending.
+   */
+  sent(): { packets: number; bytes: number; fast: boolean } {
+    if (this.#fast) {
+      const sub = this.#fast.subscriber;
+      return { packets: sub.packetsSent, bytes: sub.payloadBytesSent, fast: true };
+    }
+    const stock = this.#stock ? stockSent(this.#sender) : undefined;
+    return { packets: stock?.packets ?? 0, bytes: stock?.bytes ?? 0, fast: false };
   }
 
   /** The subscriber applied our offer: the payload type is negotiated, the SSRC announced. */

@@ -13,8 +13,10 @@ import type { TrackInfo } from '../../../shared/api.ts';
 import type { NegotiatedExtension } from '../fast/rtp-extensions.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
+import { AudioLevelMeter, audioLevelId } from './audio-level.ts';
 import type { Forwarder } from './forwarder.ts';
 import { isKeyframeStart, type KeyframeCodec, keyframeCodec } from './keyframe.ts';
+import { InboundTrackStats } from './quality/inbound-stats.ts';
 
 /**
  * Sender SSRC of our PLIs. werift's `receiver.sendRtcpPLI` uses the SSRC of the transceiver's
@@ -64,6 +66,12 @@ export class PublishedTrack {
   readonly #extensions: () => readonly NegotiatedExtension[];
   readonly #forwarders = new Set<Forwarder>();
   readonly #history: Array<RtpPacket | undefined> = new Array(HISTORY_SIZE);
+  /** How the node receives this track (quality stats, sampled on the stats timer). */
+  readonly inbound: InboundTrackStats;
+  /** The publisher's audio levels since the room's last speaker tick (audio tracks only). */
+  readonly level: AudioLevelMeter | undefined;
+  /** The audio level id and the extension list it was read from (renegotiation may change it). */
+  #levelId = { id: 0, from: undefined as unknown };
   /** Packets from the publisher dropped as duplicates of one already forwarded. */
   duplicatesDropped = 0;
   /** Keyframes received from the publisher (first packets, keyframe.ts). */
@@ -94,6 +102,9 @@ export class PublishedTrack {
     const onReceived = o.onReceived;
     const forwarders = this.#forwarders;
     const history = this.#history;
+    this.inbound = new InboundTrackStats(o.receiver, () => o.track.ssrc);
+    const level = this.kind === 'audio' ? new AudioLevelMeter() : undefined;
+    this.level = level;
     const { unSubscribe } = o.track.onReceiveRtp.subscribe(
       guard(o.report, 'receive_rtp', (rtp: RtpPacket) => {
         counters.packetsIn++;
@@ -112,6 +123,10 @@ export class PublishedTrack {
         }
         history[slot] = rtp;
         if (this.kind === 'video') this.#watchKeyframe(rtp.payload);
+        else if (level) {
+          const id = this.#audioLevelId();
+          if (id) level.add(rtp.header.extensions, id);
+        }
         // Header extensions stay: each forwarder rewrites them for its subscriber's ids.
         for (const forwarder of forwarders) forwarder.forward(rtp);
       }),
@@ -122,6 +137,14 @@ export class PublishedTrack {
   /** The codec the publisher negotiated first (what it sends), undefined before negotiation. */
   get codec(): { mimeType: string; clockRate: number } | undefined {
     return this.#track.codec;
+  }
+
+  /** The id the publisher's packets carry the audio level under (0: not negotiated). */
+  #audioLevelId(): number {
+    const list = this.#extensions();
+    const cached = this.#levelId;
+    if (cached.from !== list) this.#levelId = { id: audioLevelId(list), from: list };
+    return this.#levelId.id;
   }
 
   /** The publisher's negotiated header extensions (ids as its packets carry them). */

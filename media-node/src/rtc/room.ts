@@ -7,8 +7,13 @@
  * Event addressing: `track` and `participant` events are sent once per recipient member (the
  * `sessionId` of a `NodeEvent` is the recipient). A member that becomes active learns about
  * every member already active, and they learn about it.
+ *
+ * Active speaker: `tickSpeaker()` (the registry's timer) hands the members' audio levels to the
+ * room's detector (active-speaker.ts) and sends a `speaker` event to every active member when
+ * the speaker changes; a member that becomes active learns the current one.
  */
 import type { NodeRoomView } from '../../../shared/internal.ts';
+import { ActiveSpeakerDetector, type LevelSample } from './active-speaker.ts';
 import type { PublishedTrack } from './published-track.ts';
 import type { Session } from './session.ts';
 
@@ -16,6 +21,7 @@ export class Room {
   readonly name: string;
   readonly #members = new Map<string, Session>();
   readonly #active = new Set<Session>();
+  readonly #speaker = new ActiveSpeakerDetector();
 
   constructor(name: string) {
     this.name = name;
@@ -44,6 +50,44 @@ export class Room {
     }
     this.#active.add(session);
     for (const track of session.published.values()) this.publish(session, track);
+    const speaker = this.#speaker.speaker;
+    if (speaker !== null) session.notify(this.#speakerEvent(speaker));
+  }
+
+  /** Session id of the active speaker, null when none. */
+  get activeSpeaker(): string | null {
+    return this.#speaker.speaker;
+  }
+
+  /**
+   * One detector tick: each active member that publishes audio brings the mean level of its
+   * loudest audio track since the last tick. Everyone active hears of a change.
+   */
+  tickSpeaker(): void {
+    const samples: LevelSample[] = [];
+    for (const member of this.#active) {
+      let publishesAudio = false;
+      let loudest: number | undefined;
+      for (const track of member.published.values()) {
+        if (!track.level) continue;
+        publishesAudio = true;
+        const dbov = track.level.take();
+        if (dbov !== undefined && (loudest === undefined || dbov < loudest)) loudest = dbov;
+      }
+      if (publishesAudio) samples.push({ id: member.id, dbov: loudest });
+    }
+    const changed = this.#speaker.tick(samples);
+    if (changed === undefined) return;
+    const event = this.#speakerEvent(changed);
+    for (const member of this.#active) member.notify(event);
+  }
+
+  #speakerEvent(id: string | null) {
+    return {
+      type: 'speaker' as const,
+      participantSessionId: id,
+      deviceId: id === null ? null : (this.#members.get(id)?.deviceId ?? null),
+    };
   }
 
   /** A member's track arrived: announce it to everyone and forward it to the others. */
@@ -88,6 +132,7 @@ export class Room {
         const { sessionId, deviceId, state, tracks } = s.view();
         return { sessionId, deviceId, state, tracks };
       }),
+      activeSpeaker: this.#speaker.speaker,
     };
   }
 }

@@ -13,7 +13,7 @@ import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-lim
 import type { Config } from '../config.ts';
 import { deviceClass, type Metrics } from '../ops/metrics.ts';
 import { EmptySignal } from '../util/empty-signal.ts';
-import type { ErrorReporter } from '../util/guard.ts';
+import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { SessionHost, WorkerLoad } from '../workers/session-host.ts';
 import { Forwarding } from './forwarding.ts';
 import { LoadGuard } from './load-guard.ts';
@@ -25,6 +25,13 @@ import { Session, SessionClosedError, type SessionHooks } from './session.ts';
 /** Seconds a client should wait before retrying a refused session. */
 const RETRY_AFTER_CAPACITY_S = 2;
 const RETRY_AFTER_DRAINING_S = 5;
+/** Active speaker detector tick (active-speaker.ts is tuned for it). */
+const SPEAKER_TICK_MS = 100;
+/**
+ * Quality stats interval: rates and loss are over this, and `GET /api/media/sessions/:id` shows
+ * the last one (so its figures are at most this old, plus the read).
+ */
+const STATS_INTERVAL_MS = 1_000;
 /** Share of a saturated registry's sessions closed per shed (newest first). */
 const SHED_FRACTION = 0.05;
 
@@ -82,6 +89,8 @@ export class SessionRegistry implements SessionHost {
   readonly load: LoadGuard;
   readonly #empty = new EmptySignal();
   #reaper: NodeJS.Timeout | undefined;
+  #speakerTimer: NodeJS.Timeout | undefined;
+  #statsTimer: NodeJS.Timeout | undefined;
   #draining = false;
 
   constructor(options: RegistryOptions) {
@@ -252,7 +261,7 @@ export class SessionRegistry implements SessionHost {
   }
 
   roomView(name: string): NodeRoomView {
-    return this.#rooms.get(name)?.view() ?? { room: name, participants: [] };
+    return this.#rooms.get(name)?.view() ?? { room: name, participants: [], activeSpeaker: null };
   }
 
   close(id: string, reason: EndReason): void {
@@ -279,11 +288,39 @@ export class SessionRegistry implements SessionHost {
     // Fine enough that a gone peer is noticed within ~5 % of ICE_GRACE_MS.
     const every = Math.max(50, Math.min(1_000, idleTimeoutMs / 4, iceGraceMs / 20));
     this.#reaper = setInterval(() => this.#reapIdle(), every);
+    // A bug in either must cost its tick, not the process (an uncaught error exits the node).
+    const { report } = this.#o;
+    this.#speakerTimer = setInterval(
+      guard(report, 'active_speaker', () => {
+        for (const room of this.#rooms.values()) room.tickSpeaker();
+      }),
+      SPEAKER_TICK_MS,
+    );
+    this.#statsTimer = setInterval(
+      guard(report, 'quality_stats', () => this.#sampleStats()),
+      STATS_INTERVAL_MS,
+    );
+  }
+
+  /** Samples every connected session's quality; the node's histograms observe each sample. */
+  #sampleStats(): void {
+    const now = performance.now();
+    const epochMs = Date.now();
+    const quality = this.#o.metrics.quality;
+    for (const session of this.#sessions.values()) {
+      if (session.state !== 'connected') continue;
+      const { stats, samples } = session.sampleStats(now, epochMs);
+      quality.observe(samples, stats.rttMs);
+    }
   }
 
   stop(): void {
     if (this.#reaper) clearInterval(this.#reaper);
     this.#reaper = undefined;
+    clearInterval(this.#speakerTimer);
+    this.#speakerTimer = undefined;
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = undefined;
     this.load.close();
   }
 

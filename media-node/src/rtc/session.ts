@@ -14,6 +14,7 @@ import {
 import type { EndReason, IceCandidateInit, SessionState } from '../../../shared/api.ts';
 import type { EventBody, NodeEvent } from '../../../shared/events.ts';
 import type { NodeSessionView, SessionMode } from '../../../shared/internal.ts';
+import type { SessionStats } from '../../../shared/stats.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
@@ -22,6 +23,7 @@ import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
+import { sampleSession, type TrackSample } from './quality/session-stats.ts';
 import { extensionsForNewSection } from './sdp/header-extensions.ts';
 import {
   type IceCredentials,
@@ -96,6 +98,9 @@ export class Session {
   /** Reaper bookkeeping: last seen `peerHeard()` and when it last changed (ms). */
   peerMark = { heard: -1, at: 0 };
   readonly published = new Map<string, PublishedTrack>();
+  /** The last stats sample (`sampleStats`), null before the first. */
+  #stats: SessionStats | null = null;
+  #statsAt = -1;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #channels = new Set<RTCDataChannel>();
   readonly #o: SessionOptions;
@@ -346,7 +351,21 @@ export class Session {
       state: this.state,
       iceCandidates: this.iceCandidates,
       tracks: [...this.published.values()].map((t) => t.info),
+      stats: this.#stats,
     };
+  }
+
+  /**
+   * Samples every track's quality since the previous call (the registry's stats timer) and keeps
+   * the result for `view()`; returns it with the per-track samples for the node's histograms.
+   */
+  sampleStats(now: number, epochMs: number): { stats: SessionStats; samples: TrackSample[] } {
+    const subscriptions = this.#view ? this.#view.subscriptions() : this.#subscriptions.values();
+    const interval = this.#statsAt < 0 ? 0 : now - this.#statsAt;
+    this.#statsAt = now;
+    const sampled = sampleSession(this.published.values(), subscriptions, now, epochMs, interval);
+    this.#stats = sampled.stats;
+    return sampled;
   }
 
   /**

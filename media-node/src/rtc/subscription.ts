@@ -7,12 +7,15 @@ import type { RTCRtpTransceiver } from 'werift';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import type { PublishedTrack } from './published-track.ts';
+import { OutboundTrackStats } from './quality/outbound-stats.ts';
 import { patchSenderBwe } from './werift-patches.ts';
 
 export interface Subscription {
   track: PublishedTrack;
   transceiver: RTCRtpTransceiver;
   forwarder: SubscriberForwarder;
+  /** What the subscriber gets and reports (quality stats). */
+  stats: OutboundTrackStats;
   /** Stops forwarding and unhooks the feedback handlers (idempotent through the forwarder). */
   release(): void;
 }
@@ -49,12 +52,20 @@ export function attachSubscription(
       }
     }),
   );
+  const stats = new OutboundTrackStats({
+    sender,
+    sent: () => forwarder.sent(),
+    clockRate: () => track.codec?.clockRate,
+    report: o.report,
+  });
   track.add(forwarder);
   return {
     track,
     transceiver,
     forwarder,
+    stats,
     release() {
+      stats.close();
       track.remove(forwarder);
       forwarder.close();
       pli.unSubscribe();

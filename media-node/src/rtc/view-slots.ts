@@ -75,6 +75,11 @@ export class ViewSlots {
   }
 
   /** The track went away: its slot is free for the next one. */
+  /** The subscriptions bound now. */
+  *subscriptions(): Generator<Subscription> {
+    for (const slot of this.#slots) if (slot.sub) yield slot.sub;
+  }
+
   unbind(trackId: string): void {
     for (const slot of this.#slots) {
       if (slot.sub?.track.id !== trackId) continue;

@@ -153,7 +153,9 @@ export class WorkerPool implements SessionHost {
 
   async roomView(name: string): Promise<NodeRoomView> {
     const room = this.#rooms.get(name);
-    return room ? this.#call(room.slot, 'roomView', name) : { room: name, participants: [] };
+    return room
+      ? this.#call(room.slot, 'roomView', name)
+      : { room: name, participants: [], activeSpeaker: null };
   }
 
   async close(id: string, reason: EndReason): Promise<void> {
