@@ -19,8 +19,8 @@ export const ERROR_STATUS = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
-  /** A WHIP/WHEP PATCH asking for an ICE restart, which the media node cannot do yet. */
-  ice_restart_unsupported: 422,
+  /** A WHIP/WHEP ICE restart (PATCH with new credentials) without `If-Match`. */
+  precondition_required: 428,
   too_many_ice_candidates: 429,
   rate_limited: 429,
   internal_error: 500,

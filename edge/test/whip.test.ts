@@ -209,11 +209,89 @@ describe('WHIP session resource: PATCH and DELETE', () => {
     expect((await nodeRequests(nodeId)).some((r) => r.path.endsWith('/candidates'))).toBe(false);
   });
 
-  it('422 for an ICE restart (If-Match: *, new credentials): not supported yet', async () => {
-    const { tok, location } = await published();
-    const res = await call(location, patch(tok, FRAG(1, 'new1'), { 'if-match': '*' }));
-    expect(res.status).toBe(422);
-    expect(await res.json()).toMatchObject({ error: { code: 'ice_restart_unsupported' } });
+  it('restarts ICE (new credentials, If-Match): 200 sdpfrag with the node credentials, a new ETag', async () => {
+    const { tok, location, etag, nodeId, sessionId } = await published();
+    const res = await call(location, patch(tok, FRAG(1, 'new1'), { 'if-match': etag }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/trickle-ice-sdpfrag');
+    const next = res.headers.get('etag') ?? '';
+    expect(next).toMatch(/^"[0-9a-f]{20}"$/);
+    expect(next).not.toBe(etag);
+    expect(await res.text()).toBe(
+      [
+        'a=ice-lite',
+        'a=ice-ufrag:srv1',
+        'a=ice-pwd:serverpassword1serverpassword',
+        'm=video 9 UDP/TLS/RTP/SAVPF 96',
+        'a=mid:0',
+        'a=candidate:1 1 udp 2130706431 127.0.0.1 50001 typ host',
+        'a=end-of-candidates',
+        '',
+      ].join('\r\n'),
+    );
+    // The node got the session's offer again with the new credentials and candidate.
+    const offers = (await nodeRequests(nodeId)).filter((r) => r.path.endsWith('/offer'));
+    expect(offers.map((r) => r.path)).toEqual([
+      `/internal/v1/sessions/${sessionId}/offer`,
+      `/internal/v1/sessions/${sessionId}/offer`,
+    ]);
+    const reoffer = (JSON.parse(offers[1]?.body ?? '{}') as { sdp: string }).sdp;
+    expect(reoffer).toContain('a=ice-ufrag:new1\r\na=ice-pwd:abcdefghijklmnopqrstuvwx');
+    expect(reoffer).toContain('a=candidate:0 1 udp 2122260223 127.0.0.1 40000 typ host');
+    expect(reoffer).not.toContain('a=ice-ufrag:abcd');
+    expect(reoffer).toContain('a=rtpmap:96 VP8/90000');
+
+    // The old ETag is stale now; the new one takes trickle (the new ufrag is current).
+    const stale = await call(location, patch(tok, FRAG(1, 'new1'), { 'if-match': etag }));
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toMatchObject({
+      error: { code: 'precondition_failed', etag: next },
+    });
+    expect((await call(location, patch(tok, FRAG(1, 'new1'), { 'if-match': next }))).status).toBe(
+      204,
+    );
+    // RFC 9725's own form, If-Match: *, restarts again: a third ETag.
+    const again = await call(location, patch(tok, FRAG(0, 'new2'), { 'if-match': '*' }));
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('a=ice-ufrag:srv2');
+    expect(again.headers.get('etag')).not.toBe(next);
+    expect(again.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('an ICE restart without If-Match is 428, with a stale ETag 412, without ice-pwd 400: the node sees none', async () => {
+    const { tok, location, etag, nodeId } = await published();
+    const missing = await call(location, patch(tok, FRAG(1, 'new1')));
+    expect(missing.status).toBe(428);
+    expect(await missing.json()).toMatchObject({ error: { code: 'precondition_required' } });
+    const stale = await call(location, patch(tok, FRAG(1, 'new1'), { 'if-match': '"stale"' }));
+    expect(stale.status).toBe(412);
+    const noPwd = await call(
+      location,
+      patch(tok, 'a=ice-ufrag:new1\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n', {
+        'if-match': etag,
+      }),
+    );
+    expect(noPwd.status).toBe(400);
+    const garbage = await call(
+      location,
+      patch(tok, 'a=ice-ufrag:new1\r\nnot sdp', { 'if-match': etag }),
+    );
+    expect(garbage.status).toBe(400);
+    const offers = (await nodeRequests(nodeId)).filter((r) => r.path.endsWith('/offer'));
+    expect(offers).toHaveLength(1);
+    // Still the first ICE session: the original ETag holds.
+    expect((await call(location, patch(tok, FRAG(1), { 'if-match': etag }))).status).toBe(204);
+  });
+
+  it('a media node refusing the restart keeps the ICE session and its ETag', async () => {
+    const { tok, location, etag, nodeId } = await published();
+    await setNodeMode(nodeId, 'reject409');
+    const res = await call(location, patch(tok, FRAG(0, 'new1'), { 'if-match': etag }));
+    expect(res.status).toBe(409);
+    await setNodeMode(nodeId, 'ok');
+    expect((await call(location, patch(tok, FRAG(0, 'new1'), { 'if-match': etag }))).status).toBe(
+      200,
+    );
   });
 
   it('415 for a PATCH that is not a trickle-ice-sdpfrag, 400 for garbage', async () => {

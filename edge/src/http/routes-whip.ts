@@ -2,8 +2,8 @@
  * WHIP (RFC 9725) and WHEP (draft-ietf-wish-whep): `POST /api/media/{whip|whep}/:room` with an
  * `application/sdp` offer creates an ordinary session in the room (same placement, shard, caps,
  * listings, metrics and room events as `POST /sessions`) and answers `201` with the SDP answer,
- * `Location`, `ETag` and `Link` (ICE servers). The session resource takes `PATCH` (trickle ICE,
- * `application/trickle-ice-sdpfrag`) and `DELETE`. A WHIP session publishes only; a WHEP session
+ * `Location`, `ETag` and `Link` (ICE servers). The session resource takes `PATCH` (trickle ICE
+ * or ICE restart, `application/trickle-ice-sdpfrag`) and `DELETE`. A WHIP session publishes only; a WHEP session
  * receives the room's (or one participant's) tracks on the m-lines of its offer.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
@@ -16,9 +16,10 @@ import { assertWebRtcSdp } from '../../../shared/sdp-check.ts';
 import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
 import { roomForNewSession } from '../auth/access.ts';
 import { unwrap } from '../outcome.ts';
-import { ifMatches, sessionEtag } from '../whip/etag.ts';
+import { FIRST_ICE_GENERATION, ifMatches, sessionEtag } from '../whip/etag.ts';
+import { answerFrag } from '../whip/ice-restart.ts';
 import { iceServerLinks } from '../whip/link-header.ts';
-import { parseSdpFrag } from '../whip/sdpfrag.ts';
+import { parseSdpFrag, type SdpFrag } from '../whip/sdpfrag.ts';
 import type { AppContext, AppEnv } from './context.ts';
 import { authenticate, limitBody } from './middleware.ts';
 import { parseValue } from './parse.ts';
@@ -127,9 +128,43 @@ async function open(c: AppContext, protocol: IngestProtocol, mode: SessionMode) 
   }
   c.header('content-type', SDP);
   c.header('location', resourcePath(protocol, id));
-  c.header('etag', await sessionEtag(id));
+  c.header('etag', await sessionEtag(id, FIRST_ICE_GENERATION));
   for (const link of iceServerLinks(created.iceServers)) c.header('link', link, { append: true });
   return c.body(answer, 201);
+}
+
+/**
+ * An ICE restart (RFC 9725 section 4.3.2): it must be conditional (428 without `If-Match`; the
+ * ETag, or `*`, was checked by the caller), and names both new credentials (400 otherwise). The
+ * shard re-offers on the node; the answer's new credentials and candidates go back as an
+ * sdpfrag with the new ICE session's ETag.
+ */
+async function restartIce(
+  c: AppContext,
+  id: string,
+  ifMatch: string | undefined,
+  generation: number,
+  frag: SdpFrag,
+) {
+  if (ifMatch === undefined) {
+    throw new MediaError('precondition_required', 'an ICE restart needs If-Match (the ETag or *)');
+  }
+  if (frag.ufrag === undefined || frag.pwd === undefined) {
+    throw new MediaError('invalid_request', 'an ICE restart names both ice-ufrag and ice-pwd', {
+      field: '(body)',
+    });
+  }
+  const restarted = unwrap(
+    await sessionStub(c, id).restartIce(id, c.get('caller'), {
+      generation,
+      ufrag: frag.ufrag,
+      pwd: frag.pwd,
+      candidates: frag.candidates,
+    }),
+  );
+  c.header('content-type', SDPFRAG);
+  c.header('etag', await sessionEtag(id, restarted.generation));
+  return c.body(answerFrag(restarted.sdp), 200);
 }
 
 /** The routes of one protocol, mounted at `/api/media/whip` or `/api/media/whep`. */
@@ -150,8 +185,8 @@ export function ingestRoutes(protocol: IngestProtocol): Hono<AppEnv> {
     requireContentType(c, SDPFRAG);
     const caller = c.get('caller');
     // 404 / 403 before anything else is said about the session.
-    unwrap(await stub.get(id, caller));
-    const etag = await sessionEtag(id);
+    const ice = unwrap(await stub.iceState(id, caller));
+    const etag = await sessionEtag(id, ice.generation);
     const ifMatch = c.req.header('if-match');
     if (ifMatch !== undefined && !ifMatches(ifMatch, etag)) {
       throw new MediaError('precondition_failed', 'If-Match does not name the current ETag', {
@@ -159,19 +194,16 @@ export function ingestRoutes(protocol: IngestProtocol): Hono<AppEnv> {
       });
     }
     const frag = parseSdpFrag(await bodyText(c));
-    // RFC 9725 section 4.4.1: an ICE restart is `If-Match: *` with new credentials.
-    if (ifMatch?.trim() === '*' && frag.ufrag !== undefined && frag.pwd !== undefined) {
-      throw new MediaError(
-        'ice_restart_unsupported',
-        'ICE restart is not supported yet: end this session (DELETE) and publish again',
-      );
-    }
     if (frag.candidates.length > MAX_CANDIDATES_PER_REQUEST) {
       throw new MediaError(
         'invalid_request',
         `at most ${MAX_CANDIDATES_PER_REQUEST} candidates per request`,
         { field: '(body)', limit: MAX_CANDIDATES_PER_REQUEST },
       );
+    }
+    // RFC 9725 section 4.3.2: new ICE credentials are an ICE restart.
+    if (frag.ufrag !== undefined && ice.ufrag !== undefined && frag.ufrag !== ice.ufrag) {
+      return restartIce(c, id, ifMatch, ice.generation, frag);
     }
     if (frag.candidates.length > 0) unwrap(await stub.candidates(id, caller, frag.candidates));
     return c.body(null, 204);

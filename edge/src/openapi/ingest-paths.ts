@@ -51,16 +51,22 @@ function resource(protocol: string): Json {
     parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
     patch: {
       summary:
-        `Trickle ICE for a ${protocol.toUpperCase()} session (the session's candidate cap holds); ` +
-        'an ICE restart (`If-Match: *` with new credentials) answers 422 for now',
+        `Trickle ICE for a ${protocol.toUpperCase()} session (the session's candidate cap holds), ` +
+        'or an ICE restart (new `ice-ufrag`/`ice-pwd`; `If-Match` with the ETag or `*` required): ' +
+        "200 with the server's new credentials as an sdpfrag and a new ETag",
       parameters: [{ name: 'If-Match', in: 'header', schema: { type: 'string' } }],
       requestBody: {
         required: true,
         content: { 'application/trickle-ice-sdpfrag': { schema: { type: 'string' } } },
       },
       responses: {
+        200: {
+          description: 'ICE restarted: the new ETag, and the server credentials and candidates',
+          headers: { ETag: { schema: { type: 'string' } } },
+          content: { 'application/trickle-ice-sdpfrag': { schema: { type: 'string' } } },
+        },
         204: { description: 'candidates applied' },
-        ...responses.errors([400, 401, 403, 404, 405, 409, 412, 415, 422, 429, 503]),
+        ...responses.errors([400, 401, 403, 404, 405, 409, 412, 415, 428, 429, 503]),
       },
     },
     delete: {

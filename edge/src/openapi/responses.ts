@@ -166,7 +166,7 @@ const DESCRIPTIONS: Record<number, string> = {
   412: 'precondition_failed (`If-Match` names another ETag)',
   413: 'payload_too_large',
   415: 'unsupported_media_type (with `expected`)',
-  422: 'ice_restart_unsupported',
+  428: 'precondition_required (an ICE restart without `If-Match`)',
   429: 'rate_limited (Retry-After, RateLimit-*; `limit`: the per-device session cap) / too_many_ice_candidates (with `limit`)',
   503: 'no_media_node / media_node_unavailable / capacity_exceeded / draining (Retry-After) / misconfigured',
 };

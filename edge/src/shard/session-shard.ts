@@ -37,6 +37,7 @@ import { SqlEventLog } from './event-log.ts';
 import { EventSockets } from './event-sockets.ts';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
 import { SqlIdempotencyStore } from './idempotency-store.ts';
+import { INGEST_SCHEMA, SqlIngestRepo } from './ingest-repo.ts';
 import { SHARD_SCHEMA } from './schema.ts';
 import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
 import { type CreateInput, type SessionRead, ShardCore } from './shard-core.ts';
@@ -65,6 +66,7 @@ export class SessionShard extends DurableObject<Env> {
     const sql = ctx.storage.sql;
     for (const statement of SHARD_SCHEMA) sql.exec(statement);
     addColumn(sql, 'sessions', 'node_distance_km', 'REAL');
+    sql.exec(INGEST_SCHEMA);
     this.#sessions = new SqlSessionRepo(sql);
     this.#idempotency = new SqlIdempotencyStore(sql);
     const events = new SqlEventLog(sql);
@@ -91,6 +93,7 @@ export class SessionShard extends DurableObject<Env> {
     );
     this.#core = new ShardCore({
       sessions: this.#sessions,
+      ingest: new SqlIngestRepo(sql),
       events,
       counters: this.#counters,
       sockets: this.#sockets,
@@ -138,6 +141,23 @@ export class SessionShard extends DurableObject<Env> {
     mode?: SessionMode,
   ): Promise<Outcome<AnswerResponse>> {
     return this.#op(() => this.#core.offer(id, caller, sdp, Date.now(), mode));
+  }
+
+  /** A session's ICE generation and the client's ufrag (WHIP/WHEP PATCH, shard-core.ts). */
+  iceState(
+    id: string,
+    caller: Caller,
+  ): Promise<Outcome<{ generation: number; ufrag: string | undefined }>> {
+    return this.#op(() => this.#core.iceState(id, caller));
+  }
+
+  /** ICE restart of a WHIP/WHEP session over PATCH (shard-core.ts). */
+  restartIce(
+    id: string,
+    caller: Caller,
+    restart: { generation: number; ufrag: string; pwd: string; candidates: IceCandidateInit[] },
+  ): Promise<Outcome<{ sdp: string; generation: number }>> {
+    return this.#op(() => this.#core.restartIce(id, caller, restart, Date.now()));
   }
 
   answer(id: string, caller: Caller, sdp: string): Promise<Outcome<void>> {

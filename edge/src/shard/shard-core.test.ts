@@ -9,6 +9,7 @@ import type { ScalarKey } from '../metrics/definitions.ts';
 import type { PlacedNode } from '../placement/placer-core.ts';
 import type { SessionRecord } from '../session/view.ts';
 import type { EventLog } from './event-log.ts';
+import type { IngestIce, IngestRepo } from './ingest-repo.ts';
 import type { ListFilter, SessionRepo } from './session-repo.ts';
 import { type CoreConfig, ShardCore } from './shard-core.ts';
 
@@ -64,8 +65,24 @@ class MapRepo implements SessionRepo {
   }
 }
 
-function setup() {
+class MapIngest implements IngestRepo {
+  readonly rows = new Map<string, IngestIce>();
+  get(id: string) {
+    return this.rows.get(id);
+  }
+  put(id: string, ice: IngestIce) {
+    this.rows.set(id, { ...ice });
+  }
+  delete(id: string) {
+    this.rows.delete(id);
+  }
+}
+
+type NodeCall = Parameters<import('./shard-core.ts').NodeCaller>[1];
+
+function setup(callNode: (call: NodeCall) => Promise<unknown> = async () => undefined) {
   const sessions = new MapRepo();
+  const ingest = new MapIngest();
   const counted: Array<[ScalarKey, string, number]> = [];
   const woken: number[] = [];
   let transactions = 0;
@@ -78,10 +95,11 @@ function setup() {
   };
   const core = new ShardCore({
     sessions,
+    ingest,
     events,
     counters: { count: (m, l = '', by = 1) => counted.push([m, l, by]) },
     sockets: { publish() {}, lastActivity: () => null, sweep() {} },
-    callNode: async () => undefined,
+    callNode: (_node, call) => callNode(call),
     config,
     releaseRoom: async () => {},
     transaction: (fn) => {
@@ -102,6 +120,7 @@ function setup() {
   return {
     core,
     sessions,
+    ingest,
     counted,
     woken,
     node,
@@ -153,6 +172,7 @@ describe('ShardCore', () => {
     row.deadline = 0;
     const core = new ShardCore({
       sessions: t.sessions,
+      ingest: t.ingest,
       events: { append: (r, b) => ({ ...b, seq: ++r.lastSeq }) as SessionEvent, range: () => [] },
       counters: { count() {} },
       sockets: { publish() {}, lastActivity: () => 1_000_000, sweep() {} },
@@ -166,5 +186,61 @@ describe('ShardCore', () => {
     expect(t.sessions.get('a')).toMatchObject({ state: 'connected', lastActivity: 1_000_000 });
     await core.reap(1_000_000 + config.SESSION_IDLE_TIMEOUT_MS);
     expect(t.sessions.get('a')).toMatchObject({ state: 'failed', reason: 'idle' });
+  });
+
+  it('restarts ICE of a WHIP session: re-offers with the new credentials, bumps the generation once', async () => {
+    const offers: string[] = [];
+    let release: () => void = () => {};
+    const t = setup(async (call) => {
+      if (call.path.endsWith('/offer')) {
+        const sdp = (call.body as { sdp: string }).sdp;
+        offers.push(sdp);
+        if (offers.length === 2) await new Promise<void>((r) => (release = r));
+        return { type: 'answer', sdp: `v=0 answer ${offers.length}` };
+      }
+      return undefined;
+    });
+    t.core.create(t.input('w'), t.node, 1_000);
+    const offer =
+      'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=ice-ufrag:u1\r\na=ice-pwd:p1\r\n';
+    await t.core.offer('w', t.caller, offer, 2_000, { kind: 'publish' });
+    expect(t.core.iceState('w', t.caller)).toEqual({ generation: 1, ufrag: 'u1' });
+    const restart = { generation: 1, ufrag: 'u2', pwd: 'p2', candidates: [] };
+    const first = t.core.restartIce('w', t.caller, restart, 3_000);
+    await Promise.resolve();
+    // A second restart while the first is at the node: 409, not a second re-offer.
+    await expect(t.core.restartIce('w', t.caller, restart, 3_000)).rejects.toMatchObject({
+      code: 'invalid_state',
+    });
+    release();
+    expect(await first).toEqual({ sdp: 'v=0 answer 2', generation: 2 });
+    expect(offers[1]).toContain('a=ice-ufrag:u2\r\na=ice-pwd:p2');
+    expect(t.core.iceState('w', t.caller)).toEqual({ generation: 2, ufrag: 'u2' });
+    // The old ETag's generation is stale now.
+    await expect(t.core.restartIce('w', t.caller, restart, 4_000)).rejects.toMatchObject({
+      code: 'precondition_failed',
+    });
+    expect(offers).toHaveLength(2);
+  });
+
+  it('refuses an ICE restart of a session not made by WHIP/WHEP, and a node failure keeps the ETag', async () => {
+    let fail = false;
+    const t = setup(async () => {
+      if (fail) throw new MediaError('invalid_request', 'bad re-offer');
+      return { type: 'answer', sdp: 'v=0' };
+    });
+    t.core.create(t.input('s'), t.node, 1_000);
+    await t.core.offer('s', t.caller, 'v=0\r\na=ice-ufrag:u1\r\n', 2_000);
+    const restart = { generation: 1, ufrag: 'u2', pwd: 'p2', candidates: [] };
+    await expect(t.core.restartIce('s', t.caller, restart, 3_000)).rejects.toMatchObject({
+      code: 'invalid_state',
+    });
+    t.core.create(t.input('w'), t.node, 1_000);
+    await t.core.offer('w', t.caller, 'v=0\r\na=ice-ufrag:u1\r\n', 2_000, { kind: 'publish' });
+    fail = true;
+    await expect(t.core.restartIce('w', t.caller, restart, 3_000)).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+    expect(t.core.iceState('w', t.caller).generation).toBe(1);
   });
 });

@@ -30,7 +30,10 @@ import { acceptsSignaling, endStateFor, isTerminal, transition } from '../sessio
 import { applyTrack, type SessionRecord, toView } from '../session/view.ts';
 import { SessionHooks } from '../webhooks/session-hooks.ts';
 import { DISABLED_SINK, type WebhookSink } from '../webhooks/sink.ts';
+import { FIRST_ICE_GENERATION } from '../whip/etag.ts';
+import { iceUfragOf, restartOffer } from '../whip/ice-restart.ts';
 import type { EventLog } from './event-log.ts';
+import type { IngestRepo } from './ingest-repo.ts';
 import type { ListFilter, SessionRepo } from './session-repo.ts';
 import type { Counters } from './shard-counters.ts';
 
@@ -71,6 +74,8 @@ export type CoreConfig = Pick<
 
 export interface ShardDeps {
   sessions: SessionRepo;
+  /** WHIP/WHEP sessions' last offer and ICE generation. */
+  ingest: IngestRepo;
   events: EventLog;
   counters: Counters;
   sockets: Publisher;
@@ -95,6 +100,8 @@ export class ShardCore {
   readonly #d: ShardDeps;
   readonly #timings: ReapTimings;
   readonly #hooks: SessionHooks;
+  /** WHIP/WHEP sessions with an ICE restart in flight (one at a time per session). */
+  readonly #restarting = new Set<string>();
   /**
    * Open sessions per device, counted in SQL on a device's first create since the object
    * started and kept up to date by create and end, so the cap costs no query per create.
@@ -209,18 +216,24 @@ export class ShardCore {
       r.updatedAt = now;
       events.push({ type: 'state', state: t.state });
     }
-    this.#commit(r, events, now);
-    let reply: unknown;
+    // A WHIP/WHEP offer is kept (same write): an ICE restart over PATCH re-offers it.
+    this.#commit(r, events, now, true, () => {
+      if (mode) this.#d.ingest.put(r.id, { offer: sdp, generation: FIRST_ICE_GENERATION });
+    });
     try {
-      reply = await this.#node(r, {
-        method: 'POST',
-        path: `/sessions/${r.id}/offer`,
-        body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp, ...(mode && { mode }) },
-      });
+      return await this.#offerToNode(r, sdp, mode);
     } catch (error) {
       if (t.changed) this.#undoFirstOffer(id, error, Date.now());
       throw error;
     }
+  }
+
+  async #offerToNode(r: SessionRecord, sdp: string, mode?: SessionMode): Promise<AnswerResponse> {
+    const reply = await this.#node(r, {
+      method: 'POST',
+      path: `/sessions/${r.id}/offer`,
+      body: { room: r.room, deviceId: r.deviceId, echo: r.echo, sdp, ...(mode && { mode }) },
+    });
     const answer = nodeAnswerSchema.safeParse(reply);
     if (!answer.success) {
       throw new MediaError('media_node_unavailable', 'media node sent no answer', {
@@ -228,6 +241,66 @@ export class ShardCore {
       });
     }
     return { type: 'answer', sdp: answer.data.sdp };
+  }
+
+  /**
+   * A session's ICE generation (its ETag's input) and the client's current ufrag (undefined for a
+   * session not created by WHIP/WHEP); 404 / 403 like `get`.
+   */
+  iceState(id: string, caller: Caller): { generation: number; ufrag: string | undefined } {
+    this.#load(id, caller);
+    const ice = this.#d.ingest.get(id);
+    return {
+      generation: ice?.generation ?? FIRST_ICE_GENERATION,
+      ufrag: ice ? iceUfragOf(ice.offer) : undefined,
+    };
+  }
+
+  /**
+   * ICE restart of a WHIP/WHEP session (RFC 9725 section 4.3.2): re-offers its last offer with
+   * the client's new credentials and candidates, the way the SDK restarts; the node answers with
+   * new credentials. `generation` is the one the caller's `If-Match` named: checked here, in the
+   * same turn as the restart begins, so of two restarts on one ETag only one goes ahead (412 for
+   * a stale one, 409 while one is in flight). Returns the answer and the new generation.
+   */
+  async restartIce(
+    id: string,
+    caller: Caller,
+    restart: { generation: number; ufrag: string; pwd: string; candidates: IceCandidateInit[] },
+    now: number,
+  ): Promise<{ sdp: string; generation: number }> {
+    const r = this.#signaling(id, caller, now);
+    const ice = this.#d.ingest.get(id);
+    if (!ice) {
+      throw new MediaError('invalid_state', 'only WHIP/WHEP sessions restart ICE over PATCH', {
+        state: r.state,
+      });
+    }
+    if (ice.generation !== restart.generation) {
+      throw new MediaError('precondition_failed', 'If-Match does not name the current ETag');
+    }
+    if (this.#restarting.has(id)) {
+      throw new MediaError('invalid_state', 'an ICE restart of this session is in progress', {
+        state: r.state,
+      });
+    }
+    this.#restarting.add(id);
+    try {
+      const offer = restartOffer(ice.offer, restart.ufrag, restart.pwd, restart.candidates);
+      const answer = await this.#offerToNode(r, offer);
+      const generation = ice.generation + 1;
+      const fresh = this.#d.sessions.get(id);
+      if (fresh && !isTerminal(fresh.state)) {
+        // One write: the client's activity and the new ICE session together.
+        fresh.lastActivity = Math.max(fresh.lastActivity, now);
+        this.#commit(fresh, [], Date.now(), true, () =>
+          this.#d.ingest.put(id, { offer, generation }),
+        );
+      }
+      return { sdp: answer.sdp, generation };
+    } finally {
+      this.#restarting.delete(id);
+    }
   }
 
   async answer(id: string, caller: Caller, sdp: string, now: number): Promise<void> {
@@ -409,8 +482,12 @@ export class ShardCore {
       if (seen !== null && seen > r.lastActivity) r.lastActivity = seen;
       const action = reapAction(r, now, this.#timings);
       if (!action) this.#commit(r, [], now);
-      else if (action.kind === 'delete') this.#d.transaction(() => this.#d.sessions.delete(r.id));
-      else {
+      else if (action.kind === 'delete') {
+        this.#d.transaction(() => {
+          this.#d.sessions.delete(r.id);
+          this.#d.ingest.delete(r.id);
+        });
+      } else {
         await this.end(r, action.reason, now, { notifyNode: r.state !== 'new', release: true });
       }
     }
@@ -441,14 +518,21 @@ export class ShardCore {
   }
 
   /**
-   * Stores `r` with its new events in one transaction, arms the alarm for its deadline if that
+   * Stores `r` with its new events (and `alsoWrite`'s rows) in one transaction, arms the alarm for its deadline if that
    * is earlier than the armed one, and sends the new events to its sockets.
    */
-  #commit(r: SessionRecord, events: readonly EventBody[], now: number, publish = true): void {
+  #commit(
+    r: SessionRecord,
+    events: readonly EventBody[],
+    now: number,
+    publish = true,
+    alsoWrite?: () => void,
+  ): void {
     const deadline = nextDeadline(r, this.#timings);
     this.#d.transaction(() => {
       for (const body of events) this.#d.events.append(r, body, now);
       this.#d.sessions.save(r, deadline);
+      alsoWrite?.();
     });
     this.#d.wake(deadline);
     if (publish && events.length > 0) this.#d.sockets.publish(r.id, now);

@@ -48,6 +48,7 @@ class MapRepo implements SessionRepo {
 function setup(sink: WebhookSink | undefined) {
   const core = new ShardCore({
     sessions: new MapRepo(),
+    ingest: { get: () => undefined, put() {}, delete() {} },
     events: {
       append: (r: SessionRecord, body: EventBody, now: number) =>
         ({ ...body, seq: ++r.lastSeq, sessionId: r.id, at: String(now) }) as SessionEvent,

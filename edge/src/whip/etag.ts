@@ -1,17 +1,17 @@
 /**
- * The entity tag of a WHIP/WHEP session (RFC 9725 section 4.3.1): it names the ICE session, so
- * it would change on an ICE restart. The media node cannot restart ICE yet (PATCH answers 422
- * for a restart), so a session has one ICE session for its life and its tag is derived from its
- * id alone: no storage, and a tag from another session never matches.
+ * The entity tag of a WHIP/WHEP session (RFC 9725 section 4.3.1): it names the session's ICE
+ * session, so an ICE restart changes it. It is derived from the session id and the ICE
+ * generation (1 at creation, +1 per restart; stored by the shard), so a tag from another
+ * session or an earlier ICE session never matches.
  */
 import { sha256Hex } from '../digest.ts';
 
-/** The ICE generation every session has until ICE restarts are supported. */
-const FIRST_ICE_GENERATION = 1;
+/** The ICE generation of a session that has not restarted ICE. */
+export const FIRST_ICE_GENERATION = 1;
 
-/** The session's current strong ETag, quotes included. */
-export async function sessionEtag(sessionId: string): Promise<string> {
-  const digest = await sha256Hex(`${sessionId}/ice/${FIRST_ICE_GENERATION}`);
+/** The session's strong ETag for ICE generation `generation`, quotes included. */
+export async function sessionEtag(sessionId: string, generation: number): Promise<string> {
+  const digest = await sha256Hex(`${sessionId}/ice/${generation}`);
   return `"${digest.slice(0, 20)}"`;
 }
 

@@ -23,6 +23,22 @@ interface FakeSession {
   candidates: number;
   /** Reads of the session's view: its fake stats grow with them, as live ones do with time. */
   reads: number;
+  restarts: number;
+}
+
+/** The answer to ICE restart number `n` of session `id`: new credentials and one candidate. */
+function restartAnswer(id: string, n: number): string {
+  return [
+    `v=0 fake-answer ${id}`,
+    'a=ice-lite',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96',
+    'a=mid:0',
+    `a=ice-ufrag:srv${n}`,
+    `a=ice-pwd:serverpassword${n}serverpassword`,
+    `a=candidate:1 1 udp 2130706431 127.0.0.1 ${50000 + n} typ host`,
+    'a=end-of-candidates',
+    '',
+  ].join('\r\n');
 }
 
 interface VirtualNode {
@@ -137,7 +153,15 @@ function route(
     const id = session[1];
     const action = `${method} ${session[2] ?? ''}`;
     if (action === 'POST /offer') {
-      const offer = JSON.parse(body) as Omit<FakeSession, 'sessionId' | 'candidates'>;
+      const offer = JSON.parse(body) as Omit<FakeSession, 'sessionId' | 'candidates'> & {
+        sdp: string;
+      };
+      const known = node.sessions.get(id);
+      if (known && /^a=ice-ufrag:/m.test(offer.sdp)) {
+        // A re-offer with ICE credentials (an ICE restart): new server credentials, like a node.
+        known.restarts++;
+        return json(res, 200, { type: 'answer', sdp: restartAnswer(id, known.restarts) });
+      }
       node.sessions.set(id, {
         sessionId: id,
         room: offer.room,
@@ -145,6 +169,7 @@ function route(
         echo: offer.echo,
         candidates: 0,
         reads: 0,
+        restarts: 0,
       });
       return json(res, 200, { type: 'answer', sdp: `v=0 fake-answer ${id}` });
     }
