@@ -135,9 +135,14 @@ export const EDGE_METRICS = {
   webhooks_failed: {
     name: 'media_edge_webhooks_failed_total',
     type: 'counter',
-    help: 'Webhook deliveries given up, by reason (expired: past WEBHOOK_RETRY_FOR_MS; gone: the receiver answered 410 and is disabled; disabled: not queued for a disabled receiver; queue_full: WEBHOOK_QUEUE_LIMIT reached; enqueue_failed: the dispatcher could not be reached; unconfigured: the receiver left WEBHOOK_URLS).',
+    help: 'Webhook deliveries given up, by reason (expired: past WEBHOOK_RETRY_FOR_MS; gone: the receiver answered 410 and is disabled; disabled: not queued for a disabled receiver; queue_full: WEBHOOK_QUEUE_LIMIT reached; unconfigured: the receiver left WEBHOOK_URLS).',
     labels: ['reason'],
-    initial: ['expired', 'gone', 'disabled', 'queue_full', 'enqueue_failed', 'unconfigured'],
+    initial: ['expired', 'gone', 'disabled', 'queue_full', 'unconfigured'],
+  },
+  webhooks_handoff_retried: {
+    name: 'media_edge_webhooks_handoff_retried_total',
+    type: 'counter',
+    help: 'Webhook events a shard, room placer or the registry could not hand to a dispatcher object; they stay in its outbox and are handed over again (nothing is lost).',
   },
   webhooks_queue_depth: {
     name: 'media_edge_webhooks_queue_depth',

@@ -37,6 +37,8 @@ export class RoomPlacer extends DurableObject<Env> {
   /** The directory pull in flight: concurrent creates wait for the same one. */
   #pull: Promise<void> | undefined;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The armed alarm (ms), null when none: the webhook outbox's retries are its only use. */
+  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,10 +48,16 @@ export class RoomPlacer extends DurableObject<Env> {
     this.#rooms = new SqlRoomRepo(sql);
     this.#counters = new ShardCounters(sql, () => this.#armFlush());
     this.#hooks = new RegistryHooks(
-      sinkFor(this.#config.WEBHOOK_URLS, env.WEBHOOK_DISPATCHER, (n) =>
-        this.#counters.count('webhooks_failed', 'enqueue_failed', n),
-      ),
+      sinkFor(this.#config.WEBHOOK_URLS, sql, env.WEBHOOK_DISPATCHER, {
+        wake: (at) => this.#wake(at),
+        retried: (n) => this.#counters.count('webhooks_handoff_retried', '', n),
+      }),
     );
+    if (this.#hooks.enabled) {
+      ctx.blockConcurrencyWhile(async () => {
+        this.#alarmAt = await ctx.storage.getAlarm();
+      });
+    }
     this.#core = new PlacerCore({
       nodes: (now) => this.#nodes(now),
       rooms: this.#rooms,
@@ -99,6 +107,20 @@ export class RoomPlacer extends DurableObject<Env> {
     this.#directory.forget(nodeId, startedAt);
     this.#core.nodeLost(nodeId, startedAt, reason);
     await this.#hooks.flush();
+  }
+
+  /** Hands webhook events left in the outbox (a failed hand-off, a restart) to the dispatchers. */
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    await this.#hooks.flush();
+  }
+
+  /** Arms the alarm for `at` unless one at or before it is armed already. */
+  #wake(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    // Not awaited: the output gate holds the reply until the alarm is stored.
+    void this.ctx.storage.setAlarm(at);
   }
 
   metrics(): MetricSample[] {

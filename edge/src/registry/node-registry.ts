@@ -23,7 +23,7 @@ import type { DirectoryPull } from '../placement/node-directory.ts';
 import { placerName } from '../placement/placer-name.ts';
 import { FLUSH_DELAY_MS, ShardCounters } from '../shard/shard-counters.ts';
 import { RegistryHooks } from '../webhooks/registry-hooks.ts';
-import { sinkFor } from '../webhooks/sink.ts';
+import { HANDOFF_RETRY_MS, sinkFor } from '../webhooks/sink.ts';
 import {
   applyHeartbeat,
   type LostNode,
@@ -58,9 +58,12 @@ export class NodeRegistry extends DurableObject<Env> {
     this.#store = new RegistryStore(ctx.storage.sql);
     this.#counters = new ShardCounters(ctx.storage.sql, () => this.#armFlush());
     this.#hooks = new RegistryHooks(
-      sinkFor(this.#config.WEBHOOK_URLS, env.WEBHOOK_DISPATCHER, (n) =>
-        this.#counters.count('webhooks_failed', 'enqueue_failed', n),
-      ),
+      sinkFor(this.#config.WEBHOOK_URLS, ctx.storage.sql, env.WEBHOOK_DISPATCHER, {
+        wake: (at) => {
+          void this.#armNoLaterThan(at);
+        },
+        retried: (n) => this.#counters.count('webhooks_handoff_retried', '', n),
+      }),
     );
   }
 
@@ -189,8 +192,20 @@ export class NodeRegistry extends DurableObject<Env> {
    */
   async #armSweep(retryAt?: number): Promise<void> {
     const sweepAt = nextSweepAt(this.#store.nodes(), this.#config.HEARTBEAT_TIMEOUT_MS);
-    const at = Math.min(sweepAt ?? Number.POSITIVE_INFINITY, retryAt ?? Number.POSITIVE_INFINITY);
+    // Webhook events still in the outbox (a failed hand-off) are retried by the same alarm.
+    const handoffAt = this.#hooks.pending ? Date.now() + HANDOFF_RETRY_MS : undefined;
+    const at = Math.min(
+      sweepAt ?? Number.POSITIVE_INFINITY,
+      retryAt ?? Number.POSITIVE_INFINITY,
+      handoffAt ?? Number.POSITIVE_INFINITY,
+    );
     if (Number.isFinite(at)) await this.ctx.storage.setAlarm(Math.max(at, Date.now() + 1));
+  }
+
+  /** Moves the alarm to `at` if it is later or unset (a sweep then runs early: harmless). */
+  async #armNoLaterThan(at: number): Promise<void> {
+    const armed = await this.ctx.storage.getAlarm();
+    if (armed === null || armed > at) await this.ctx.storage.setAlarm(at);
   }
 
   /** Forgets a node instance now; the alarm fails its open sessions on the shards. */

@@ -88,9 +88,10 @@ export class SessionShard extends DurableObject<Env> {
     // Only named rooms are released (shard-core.ts), so the device does not pick the placer.
     const placer = (room: string) =>
       env.ROOM_PLACER.getByName(placerName(placerIndex(room, '', config.SHARD_COUNT)));
-    this.#webhooks = sinkFor(config.WEBHOOK_URLS, env.WEBHOOK_DISPATCHER, (n) =>
-      this.#counters.count('webhooks_failed', 'enqueue_failed', n),
-    );
+    this.#webhooks = sinkFor(config.WEBHOOK_URLS, sql, env.WEBHOOK_DISPATCHER, {
+      wake: (at) => this.#wake(at),
+      retried: (n) => this.#counters.count('webhooks_handoff_retried', '', n),
+    });
     this.#core = new ShardCore({
       sessions: this.#sessions,
       ingest: new SqlIngestRepo(sql),

@@ -21,6 +21,11 @@ export class RegistryHooks {
     return this.#sink.enabled;
   }
 
+  /** Whether events wait in the owner's outbox for a hand-off (sink.ts). */
+  get pending(): boolean {
+    return this.#sink.pending;
+  }
+
   roomStarted(room: string, nodeId: string, now: number): void {
     if (!this.#sink.enabled) return;
     this.#sink.emit(webhookEvent('room.started', roomKey(room), { room, nodeId }, now));

@@ -101,6 +101,7 @@ describe('ShardCore webhook events', () => {
     let flushedBeforeEnd = -1;
     const sink: WebhookSink = {
       enabled: true,
+      pending: false,
       emit: (e) => emitted.push(e),
       flush: async () => {
         flushedBeforeEnd = emitted.length;
@@ -143,6 +144,7 @@ describe('ShardCore webhook events', () => {
     const emitted: WebhookEvent[] = [];
     const { core, node, input } = setup({
       enabled: true,
+      pending: false,
       emit: (e) => emitted.push(e),
       flush: async () => {},
     });
@@ -155,6 +157,7 @@ describe('ShardCore webhook events', () => {
     let calls = 0;
     const { core, node, input } = setup({
       enabled: false,
+      pending: false,
       emit: () => calls++,
       flush: async () => {
         calls++;
