@@ -366,4 +366,40 @@ export const panels: Panel[] = [
       },
     ],
   },
+  {
+    title: 'Webhook deliveries',
+    description:
+      'Webhook deliveries per second: delivered (a receiver answered 2xx), retried (an attempt failed and is scheduled again with backoff), failed by reason (given up: expired past WEBHOOK_RETRY_FOR_MS, gone: the receiver answered 410, queue_full, disabled, unconfigured), and hand-offs retried (a shard, placer or the registry could not reach a dispatcher; the event waits in its outbox, nothing is lost).',
+    unit: 'ops',
+    kind: 'timeseries',
+    queries: [
+      { expr: 'sum(rate(media_edge_webhooks_delivered_total[5m]))', legend: 'delivered' },
+      { expr: 'sum(rate(media_edge_webhooks_retried_total[5m]))', legend: 'retried' },
+      {
+        expr: 'sum by (reason) (rate(media_edge_webhooks_failed_total[5m]))',
+        legend: 'failed {{reason}}',
+      },
+      {
+        expr: 'sum(rate(media_edge_webhooks_handoff_retried_total[5m]))',
+        legend: 'hand-off retried',
+      },
+    ],
+  },
+  {
+    title: 'Webhook queue',
+    description:
+      'Deliveries queued in the dispatcher objects (not yet delivered) and the age of the oldest one: a receiver that is down shows as a growing age (its events wait in order behind the oldest). 0 while webhooks are off (no dispatcher is scraped).',
+    unit: 'short',
+    kind: 'timeseries',
+    queries: [
+      {
+        expr: 'sum(media_edge_webhooks_queue_depth) or sum(media_edge_webhooks_delivered_total) * 0',
+        legend: 'queued',
+      },
+      {
+        expr: 'max(media_edge_webhooks_oldest_age_seconds) or sum(media_edge_webhooks_delivered_total) * 0',
+        legend: 'oldest age (s)',
+      },
+    ],
+  },
 ];
