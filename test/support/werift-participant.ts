@@ -53,6 +53,8 @@ export interface JoinOptions {
   peerConfig?: (iceServers: IceServer[]) => Partial<PeerConfig>;
   /** Sees every received video packet, by publisher (e.g. to check the VP8 frames). */
   onVideoRtp?: (publisher: string, rtp: RtpPacket) => void;
+  /** Sees every session event as it arrives (e.g. to time it). */
+  onEvent?: (event: SessionEvent & { sessionId: string }) => void;
 }
 
 export async function joinWerift(options: JoinOptions): Promise<WeriftParticipant> {
@@ -102,6 +104,7 @@ export async function joinWerift(options: JoinOptions): Promise<WeriftParticipan
   });
   participant.on('event', (event) => {
     events.push(event);
+    options.onEvent?.(event);
     poke();
   });
   participant.on('session', (session) => {

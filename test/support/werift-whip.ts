@@ -22,6 +22,9 @@ export interface WeriftWhipPublisher {
   /** The session resource (absolute URL) and its id. */
   resource: string;
   sessionId: string;
+  /** performance.now() when the offer was POSTed, and when the 201 arrived. */
+  postedAt: number;
+  answeredAt: number;
   /** The current ETag (replaced by each successful restart). */
   etag: string;
   /** PATCHes `body` to the resource (sdpfrag) with `If-Match` unless `ifMatch` is null. */
@@ -86,12 +89,14 @@ export async function startWeriftWhip(url: string, token: string): Promise<Werif
   source.use({ audio, video });
   await pc.setLocalDescription(await pc.createOffer());
   await waitForGathering(pc);
+  const postedAt = performance.now();
   const res = await fetch(url, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sdp' },
     body: pc.localDescription?.sdp ?? '',
   });
   const answer = await res.text();
+  const answeredAt = performance.now();
   if (res.status !== 201) {
     await pc.close();
     throw new Error(`WHIP POST ${res.status}: ${answer}`);
@@ -113,6 +118,8 @@ export async function startWeriftWhip(url: string, token: string): Promise<Werif
     source,
     resource,
     sessionId: resource.split('/').pop() ?? '',
+    postedAt,
+    answeredAt,
     etag: res.headers.get('etag') ?? '',
     patch,
     async restartIce() {
