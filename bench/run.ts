@@ -31,6 +31,7 @@ const BENCHMARKS: Benchmark[] = [
   },
   { name: 'setup', script: 'setup-latency.ts', args: [], deadlineSeconds: 300 },
   { name: 'memory', script: 'memory.ts', args: [], deadlineSeconds: 240 },
+  { name: 'whip', script: 'whip.ts', args: ['--rounds', '10'], deadlineSeconds: 150 },
   // Owned by the forwarding work (issue 7); run when present.
   { name: 'forwarding', script: 'forwarding.ts', args: [], deadlineSeconds: 480 },
   // Pure computation (the placement simulator), ~30 s for a million joins per rule.
