@@ -6,7 +6,7 @@
  * restart between commit and hand-off is handed over by the next instance. Receivers get every
  * event once, with its one delivery id, in the room's order.
  */
-import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.ts';
 import { type WebhookEvent, webhookEvent } from '../../src/webhooks/events.ts';
