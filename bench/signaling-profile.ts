@@ -5,14 +5,14 @@
  *
  *   npm run bench:signaling-profile [-- --route get|create|candidate|list --seconds 5 --shards 1]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { API_BASE } from '../shared/api.ts';
 import { freePorts } from '../test/support/free-port.ts';
 import { numberOption, option } from './lib/args.ts';
 import { cdpTargets, connectCdp, topFunctions } from './lib/cdp.ts';
 import { ownDir } from './lib/children.ts';
-import { printTable, writeResults } from './lib/results.ts';
+import { printTable, RESULTS_DIR, writeResults } from './lib/results.ts';
 import { buildBenchWorkers } from './signaling/bench-edge.ts';
 import type { LoadSpec } from './signaling/load-spec.ts';
 import { runLoad } from './signaling/run-load.ts';
@@ -80,12 +80,15 @@ try {
       `CPU profile of the edge isolate, ${ROUTE} at c=100 (${Math.round(load.reqPerSec)} req/s with the profiler on; target ${edge.id})`,
       top,
     );
+    // The whole profile too, for DevTools or an inclusive-time reading (not committed).
+    const raw = join(RESULTS_DIR, `signaling-profile-${ROUTE}.cpuprofile`);
+    await writeFile(raw, JSON.stringify(profile));
     const path = writeResults(`signaling-profile-${ROUTE}`, {
       parameters: { route: ROUTE, seconds: SECONDS, shards: SHARDS, samplingIntervalUs: 200 },
       load,
       top,
     });
-    console.log(`\nwrote ${path}`);
+    console.log(`\nwrote ${path} and ${raw}`);
   } finally {
     await target.stop();
   }

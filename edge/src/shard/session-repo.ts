@@ -121,20 +121,29 @@ export class SqlSessionRepo implements SessionRepo {
   }
 
   list(f: ListFilter): SessionRecord[] {
+    return this.#listRows('*', f).map(toRecord);
+  }
+
+  /** The ids of the page `list` returns, in its order (no row is materialized). */
+  listIds(f: ListFilter): string[] {
+    return this.#listRows('id', f).map((r) => String(r.id));
+  }
+
+  #listRows(columns: '*' | 'id', f: ListFilter): Row[] {
     // Two statements rather than `(? IS NULL OR device_id = ?)`: with the device named, SQLite
     // walks the (device_id, id) index and reads only that device's rows; with the generic form
     // it scanned the table in id order, other devices' sessions included.
     const rows =
       f.deviceId === undefined
         ? this.#sql.exec(
-            'SELECT * FROM sessions WHERE id > ? AND (? IS NULL OR room = ?) ORDER BY id LIMIT ?',
+            `SELECT ${columns} FROM sessions WHERE id > ? AND (? IS NULL OR room = ?) ORDER BY id LIMIT ?`,
             f.afterId,
             f.room ?? null,
             f.room ?? null,
             f.limit,
           )
         : this.#sql.exec(
-            `SELECT * FROM sessions WHERE device_id = ? AND id > ? AND (? IS NULL OR room = ?)
+            `SELECT ${columns} FROM sessions WHERE device_id = ? AND id > ? AND (? IS NULL OR room = ?)
               ORDER BY id LIMIT ?`,
             f.deviceId,
             f.afterId,
@@ -142,7 +151,7 @@ export class SqlSessionRepo implements SessionRepo {
             f.room ?? null,
             f.limit,
           );
-    return rows.toArray().map(toRecord);
+    return rows.toArray();
   }
 
   openOnNode(nodeId: string, before: number): SessionRecord[] {

@@ -86,6 +86,17 @@ export interface ShardDeps {
   webhooks?: WebhookSink;
 }
 
+/** A page of the listing as JSON text (`ShardCore.listText`). */
+export interface ListPageText {
+  /** A JSON array of session views. */
+  text: string;
+  count: number;
+  /** The id of the page's last session (the next page's cursor), null for an empty page. */
+  lastId: string | null;
+  /** Whether sessions follow the page. */
+  more: boolean;
+}
+
 /** Sessions the reaper handles per alarm run; the alarm re-arms for the rest. */
 const REAP_BATCH = 200;
 /** Retry-After of a create refused by the per-device cap, in s (a session has to end first). */
@@ -183,6 +194,28 @@ export class ShardCore {
 
   list(filter: ListFilter): SessionView[] {
     return this.#d.sessions.list(filter).map(toView);
+  }
+
+  /**
+   * `GET /sessions/:id`'s body as JSON text. Why text: one string crosses the RPC boundary for a
+   * fraction of what the view object costs to serialize there and back, and the Worker sends it
+   * as it is instead of stringifying it again.
+   */
+  viewText(id: string, caller: Caller): string {
+    return JSON.stringify(this.get(id, caller));
+  }
+
+  /** Up to `filter.limit` views as a JSON array text (see `viewText`), and whether more follow. */
+  listText(filter: ListFilter): ListPageText {
+    const rows = this.#d.sessions.list({ ...filter, limit: filter.limit + 1 });
+    const more = rows.length > filter.limit;
+    const page = more ? rows.slice(0, filter.limit) : rows;
+    return {
+      text: JSON.stringify(page.map(toView)),
+      count: page.length,
+      lastId: page.at(-1)?.id ?? null,
+      more,
+    };
   }
 
   /** Whether a session may still be handed out by an idempotent replay (idempotency.ts). */
