@@ -14,12 +14,19 @@ export interface ListFilter {
 /** What the shard's logic needs of its session storage (a SQL table here, a Map in unit tests). */
 export interface SessionRepo {
   insert(r: SessionRecord, deadline: number): void;
+  /** A copy the caller may change (and then `save`). */
   get(id: string): SessionRecord | undefined;
+  /**
+   * The stored record itself, to read only: the same object until the session is next written
+   * (a new object then), so what a caller derives from it can be memoized by identity.
+   */
+  peek(id: string): Readonly<SessionRecord> | undefined;
   /** Writes the mutable fields of `r` back (the immutable ones never change). */
   save(r: SessionRecord, deadline: number): void;
   /** Deletes the session and its events. */
   delete(id: string): void;
-  list(f: ListFilter): SessionRecord[];
+  /** One page, in id order; the records are read-only, as `peek`'s. */
+  list(f: ListFilter): ReadonlyArray<Readonly<SessionRecord>>;
   /** Sessions still open on a node instance that began before `before`. */
   openOnNode(nodeId: string, before: number): SessionRecord[];
   /** Sessions whose reaping deadline has come (at most `max`). */
@@ -97,6 +104,10 @@ export class SqlSessionRepo implements SessionRepo {
   get(id: string): SessionRecord | undefined {
     const row = this.#sql.exec('SELECT * FROM sessions WHERE id = ?', id).toArray()[0];
     return row ? toRecord(row) : undefined;
+  }
+
+  peek(id: string): Readonly<SessionRecord> | undefined {
+    return this.get(id);
   }
 
   save(r: SessionRecord, deadline: number): void {

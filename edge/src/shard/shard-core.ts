@@ -111,6 +111,8 @@ export class ShardCore {
    * started and kept up to date by create and end, so the cap costs no query per create.
    */
   readonly #openByDevice = new Map<string, number>();
+  /** View texts of stored records (`#text`); an entry goes with its record. */
+  readonly #texts = new WeakMap<Readonly<SessionRecord>, string>();
 
   constructor(deps: ShardDeps) {
     this.#d = deps;
@@ -197,12 +199,15 @@ export class ShardCore {
   }
 
   /**
-   * `GET /sessions/:id`'s body as JSON text. Why text: one string crosses the RPC boundary for a
-   * fraction of what the view object costs to serialize there and back, and the Worker sends it
-   * as it is instead of stringifying it again.
+   * `GET /sessions/:id`'s body as JSON text. Why text: one string crosses the RPC boundary for
+   * less than the view object costs to serialize there and back, the Worker sends it as it is,
+   * and it is made once per version of the session (`#text`).
    */
   viewText(id: string, caller: Caller): string {
-    return JSON.stringify(this.get(id, caller));
+    const r = this.#d.sessions.peek(id);
+    if (!r) throw new MediaError('session_not_found', 'no such session', { sessionId: id });
+    assertSessionAccess(caller, r.deviceId, r.room);
+    return this.#text(r);
   }
 
   /** Up to `filter.limit` views as a JSON array text (see `viewText`), and whether more follow. */
@@ -211,11 +216,21 @@ export class ShardCore {
     const more = rows.length > filter.limit;
     const page = more ? rows.slice(0, filter.limit) : rows;
     return {
-      text: JSON.stringify(page.map(toView)),
+      text: `[${page.map((r) => this.#text(r)).join(',')}]`,
       count: page.length,
       lastId: page.at(-1)?.id ?? null,
       more,
     };
+  }
+
+  /** The view's JSON text, memoized by the stored record's identity (repos replace it on write). */
+  #text(r: Readonly<SessionRecord>): string {
+    let text = this.#texts.get(r);
+    if (text === undefined) {
+      text = JSON.stringify(toView(r));
+      this.#texts.set(r, text);
+    }
+    return text;
   }
 
   /** Whether a session may still be handed out by an idempotent replay (idempotency.ts). */
