@@ -107,7 +107,7 @@ export class SessionShard extends DurableObject<Env> {
           return ctx.storage.transactionSync(() => {
             const value = fn();
             // Counters ride along with a write that happens anyway: no commit of their own.
-            this.#counters.flush();
+            this.#counters.carry(Date.now());
             return value;
           });
         } catch (err) {
