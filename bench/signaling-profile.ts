@@ -3,7 +3,7 @@
  * (the Worker and its Durable Objects share it) while the route is under load at c=100, taken
  * through workerd's inspector on loopback. Not part of `npm run bench`; it explains its figures.
  *
- *   npm run bench:signaling-profile [-- --route get|create|candidate|list --seconds 5 --shards 1]
+ *   npm run bench:signaling-profile [-- --route get|create|candidate|list|delete --seconds 5 --shards 1]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,7 +40,15 @@ try {
     const ids = await seedSessions(target.edgeUrl, token, 300, true);
     const auth = { authorization: `Bearer ${token}` };
     const json = { 'content-type': 'application/json' };
+    // Sessions for the delete run: each deleted once (a second DELETE of an ended one is a no-op).
+    const doomed = ROUTE === 'delete' ? await seedSessions(target.edgeUrl, token, 4000, false) : [];
     const specs: Record<string, Omit<LoadSpec, 'origin' | 'connections' | 'durationSeconds'>> = {
+      delete: {
+        method: 'DELETE',
+        paths: doomed.map((id) => `${sessions}/${id}`),
+        headers: auth,
+        amount: doomed.length,
+      },
       get: { method: 'GET', paths: ids.map((id) => `${sessions}/${id}`), headers: auth },
       list: { method: 'GET', paths: [`${sessions}?limit=20`], headers: auth },
       create: { method: 'POST', paths: [sessions], headers: { ...auth, ...json }, body: '{}' },

@@ -360,7 +360,11 @@ export class ShardCore {
       ],
       now,
     );
-    log('info', 'session_ended', { session: r.id, state: t.state, reason, node: r.nodeId });
+    // Failures are logged; a close is routine (a log line cost about as much CPU as the whole
+    // DELETE under load), and every end is counted by reason in the metrics and webhooks.
+    if (t.state === 'failed') {
+      log('info', 'session_ended', { session: r.id, state: t.state, reason, node: r.nodeId });
+    }
     this.#hooks.ended(r, reason, joined, now);
     // Queued before the registry may finish the room, so receivers see the room's order.
     if (this.#hooks.enabled) await this.#hooks.flush();
