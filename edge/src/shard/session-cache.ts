@@ -27,8 +27,11 @@ export interface StoredSessions extends SessionRepo {
   listIds(f: ListFilter): string[];
 }
 
-/** Rows kept per object; past it the one written or loaded longest ago goes first. */
-export const CACHED_SESSIONS_MAX = 10_000;
+/**
+ * Rows kept per object; past it the one written or loaded longest ago goes first. About 1 KB
+ * each with its view text: ~5 MB per shard at most, well inside an isolate's 128 MB.
+ */
+export const CACHED_SESSIONS_MAX = 5_000;
 /** Listing pages (their ids) kept per object, the oldest going first. */
 export const CACHED_PAGES_MAX = 1_000;
 
