@@ -40,7 +40,12 @@ import { SqlIdempotencyStore } from './idempotency-store.ts';
 import { SHARD_SCHEMA } from './schema.ts';
 import { CachedSessionRepo } from './session-cache.ts';
 import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
-import { type CreateInput, type ListPageText, type SessionRead, ShardCore } from './shard-core.ts';
+import {
+  type CreateInput,
+  type ListPageText,
+  type SessionReadText,
+  ShardCore,
+} from './shard-core.ts';
 import { FLUSH_DELAY_MS, ShardCounters } from './shard-counters.ts';
 
 /** Header on the internal upgrade request that carries the authenticated caller. */
@@ -130,17 +135,13 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   /** `get` plus the node holding the session's media while it is live (its stats). */
-  read(id: string, caller: Caller): Promise<Outcome<SessionRead>> {
-    return this.#op(() => this.#core.read(id, caller));
-  }
-
   list(filter: ListFilter): Promise<Outcome<SessionView[]>> {
     return this.#op(() => this.#core.list(filter));
   }
 
-  /** `get` as the JSON text the route answers with (shard-core.ts `viewText`). */
-  viewText(id: string, caller: Caller): Promise<Outcome<string>> {
-    return this.#op(() => this.#core.viewText(id, caller));
+  /** The view as JSON text and the node to ask for stats (shard-core.ts `readText`). */
+  readText(id: string, caller: Caller): Promise<Outcome<SessionReadText>> {
+    return this.#op(() => this.#core.readText(id, caller));
   }
 
   /** A listing page as JSON text (shard-core.ts `listText`). */

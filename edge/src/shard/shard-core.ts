@@ -53,8 +53,9 @@ export interface Publisher {
 }
 
 /** A session's view and, while it is live, the node that holds its media. */
-export interface SessionRead {
-  view: SessionView;
+/** `ShardCore.readText`: the view as JSON text, and the node that holds its media, if any. */
+export interface SessionReadText {
+  text: string;
   node: { id: string; url: string } | null;
 }
 
@@ -185,32 +186,25 @@ export class ShardCore {
   }
 
   /**
-   * `get` plus the node to ask for the session's live stats: only while the node holds media
-   * for it (`negotiating`, `connected`). Writes nothing, like `get`.
+   * `GET /sessions/:id` as the shard can answer it: the view as JSON text, plus the node to ask
+   * for the session's live stats (only while the node holds media for it: `negotiating`,
+   * `connected`). Writes nothing. Why text: one string crosses the RPC boundary for less than
+   * the view object costs to serialize there and back, the Worker sends it on (with the stats
+   * added), and it is made once per version of the session (`#text`).
    */
-  read(id: string, caller: Caller): SessionRead {
-    const r = this.#load(id, caller);
+  readText(id: string, caller: Caller): SessionReadText {
+    const r = this.#d.sessions.peek(id);
+    if (!r) throw new MediaError('session_not_found', 'no such session', { sessionId: id });
+    assertSessionAccess(caller, r.deviceId, r.room);
     const live = r.state === 'negotiating' || r.state === 'connected';
-    return { view: toView(r), node: live ? { id: r.nodeId, url: r.nodeUrl } : null };
+    return { text: this.#text(r), node: live ? { id: r.nodeId, url: r.nodeUrl } : null };
   }
 
   list(filter: ListFilter): SessionView[] {
     return this.#d.sessions.list(filter).map(toView);
   }
 
-  /**
-   * `GET /sessions/:id`'s body as JSON text. Why text: one string crosses the RPC boundary for
-   * less than the view object costs to serialize there and back, the Worker sends it as it is,
-   * and it is made once per version of the session (`#text`).
-   */
-  viewText(id: string, caller: Caller): string {
-    const r = this.#d.sessions.peek(id);
-    if (!r) throw new MediaError('session_not_found', 'no such session', { sessionId: id });
-    assertSessionAccess(caller, r.deviceId, r.room);
-    return this.#text(r);
-  }
-
-  /** Up to `filter.limit` views as a JSON array text (see `viewText`), and whether more follow. */
+  /** Up to `filter.limit` views as a JSON array text (see `readText`), and whether more follow. */
   listText(filter: ListFilter): ListPageText {
     const rows = this.#d.sessions.list({ ...filter, limit: filter.limit + 1 });
     const more = rows.length > filter.limit;
