@@ -3,16 +3,16 @@
  * (the Worker and its Durable Objects share it) while the route is under load at c=100, taken
  * through workerd's inspector on loopback. Not part of `npm run bench`; it explains its figures.
  *
- *   npm run bench:signaling-profile [-- --route get|create|candidate|list --seconds 5 --shards 1]
+ *   npm run bench:signaling-profile [-- --route get|create|candidate|list|delete --seconds 5 --shards 1]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { API_BASE } from '../shared/api.ts';
 import { freePorts } from '../test/support/free-port.ts';
 import { numberOption, option } from './lib/args.ts';
 import { cdpTargets, connectCdp, topFunctions } from './lib/cdp.ts';
 import { ownDir } from './lib/children.ts';
-import { printTable, writeResults } from './lib/results.ts';
+import { printTable, RESULTS_DIR, writeResults } from './lib/results.ts';
 import { buildBenchWorkers } from './signaling/bench-edge.ts';
 import type { LoadSpec } from './signaling/load-spec.ts';
 import { runLoad } from './signaling/run-load.ts';
@@ -40,7 +40,15 @@ try {
     const ids = await seedSessions(target.edgeUrl, token, 300, true);
     const auth = { authorization: `Bearer ${token}` };
     const json = { 'content-type': 'application/json' };
+    // Sessions for the delete run: each deleted once (a second DELETE of an ended one is a no-op).
+    const doomed = ROUTE === 'delete' ? await seedSessions(target.edgeUrl, token, 4000, false) : [];
     const specs: Record<string, Omit<LoadSpec, 'origin' | 'connections' | 'durationSeconds'>> = {
+      delete: {
+        method: 'DELETE',
+        paths: doomed.map((id) => `${sessions}/${id}`),
+        headers: auth,
+        amount: doomed.length,
+      },
       get: { method: 'GET', paths: ids.map((id) => `${sessions}/${id}`), headers: auth },
       list: { method: 'GET', paths: [`${sessions}?limit=20`], headers: auth },
       create: { method: 'POST', paths: [sessions], headers: { ...auth, ...json }, body: '{}' },
@@ -80,12 +88,15 @@ try {
       `CPU profile of the edge isolate, ${ROUTE} at c=100 (${Math.round(load.reqPerSec)} req/s with the profiler on; target ${edge.id})`,
       top,
     );
+    // The whole profile too, for DevTools or an inclusive-time reading (not committed).
+    const raw = join(RESULTS_DIR, `signaling-profile-${ROUTE}.cpuprofile`);
+    await writeFile(raw, JSON.stringify(profile));
     const path = writeResults(`signaling-profile-${ROUTE}`, {
       parameters: { route: ROUTE, seconds: SECONDS, shards: SHARDS, samplingIntervalUs: 200 },
       load,
       top,
     });
-    console.log(`\nwrote ${path}`);
+    console.log(`\nwrote ${path} and ${raw}`);
   } finally {
     await target.stop();
   }

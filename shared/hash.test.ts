@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, shardFor } from './hash.ts';
+import { fnv1a32, fnv1a32Update, shardFor } from './hash.ts';
+
+/** The definition, byte by byte over the UTF-8 encoding. */
+function reference(input: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(input)) h = Math.imul(h ^ b, 0x01000193);
+  return h >>> 0;
+}
 
 describe('fnv1a32', () => {
   it('matches the published FNV-1a-32 test vectors', () => {
@@ -13,6 +20,17 @@ describe('fnv1a32', () => {
     let h = 0x811c9dc5;
     for (const b of [0xc3, 0xa9]) h = Math.imul(h ^ b, 0x01000193);
     expect(fnv1a32('é')).toBe(h >>> 0);
+  });
+
+  it('agrees with the byte-wise definition on ASCII, non-ASCII and mixed strings', () => {
+    for (const s of ['device-1', 'ab€cd', 'x😀y', 'é', '0123456789abcdef'.repeat(2)]) {
+      expect(fnv1a32(s)).toBe(reference(s));
+    }
+  });
+
+  it('continues a hash: update(hash(a), b) is hash(a + b)', () => {
+    expect(fnv1a32Update(fnv1a32('0123abcd'), 'ef01')).toBe(fnv1a32('0123abcdef01'));
+    expect(fnv1a32Update(fnv1a32('p-'), 'é9')).toBe(fnv1a32('p-é9'));
   });
 });
 

@@ -117,8 +117,13 @@ function canonical(req: SignableRequest, timestamp: string, nonce: string): Uint
   );
 }
 
+/** Two hex digits per byte value: the edge signs every node call (nonce and MAC in hex). */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+  let out = '';
+  for (const b of new Uint8Array(bytes)) out += HEX_BYTES[b];
+  return out;
 }
 
 function fromHex(hex: string): Uint8Array | undefined {

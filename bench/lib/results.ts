@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function version(pkg: string): string {

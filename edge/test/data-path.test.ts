@@ -17,7 +17,7 @@ import {
   SOCKET_FRAME_LIMIT,
 } from '../../shared/limits.ts';
 import { STATS_TIMEOUT_MS } from '../src/node/session-stats.ts';
-import { FLUSH_DELAY_MS } from '../src/shard/shard-counters.ts';
+import { CARRY_INTERVAL_MS, FLUSH_DELAY_MS } from '../src/shard/shard-counters.ts';
 import {
   authed,
   call,
@@ -129,6 +129,60 @@ describe('reads never write', () => {
     await new Promise((r) => setTimeout(r, FLUSH_DELAY_MS + 500));
     await evictDurableObject(shard);
     expect(await shardRequests(index)).toBeGreaterThanOrEqual(before + 10);
+  });
+});
+
+describe('rows in object memory', () => {
+  it('views and listing pages follow every write, and equal what a new instance reads', async () => {
+    await heartbeat(uid('node'));
+    const { tok, session } = await negotiatingSession();
+    const shard = shardOf(session.sessionId);
+    // Without `stats`: those are live, asked of the node on each read.
+    const self = async () => {
+      const { stats: _live, ...stored } = (await (
+        await call(session.links.self, authed(tok, 'GET'))
+      ).json()) as Record<string, unknown>;
+      return stored;
+    };
+    const ids = async () =>
+      (await list(tok)).sessions.map((s): [string, string] => [s.sessionId, s.state]);
+    expect(await self()).toMatchObject({ state: 'negotiating', iceCandidates: 0 });
+    expect(await ids()).toEqual([[session.sessionId, 'negotiating']]);
+    const candidates = { candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' }] };
+    expect((await call(session.links.candidates, authed(tok, 'POST', candidates))).status).toBe(
+      204,
+    );
+    expect(await self()).toMatchObject({ iceCandidates: 1 });
+    const second = await createSession(tok);
+    expect(await ids()).toEqual(
+      [
+        [session.sessionId, 'negotiating'],
+        [second.sessionId, 'new'],
+      ].sort(),
+    );
+    expect((await call(second.links.self, authed(tok, 'DELETE'))).status).toBe(204);
+    expect(new Map(await ids()).get(second.sessionId)).toBe('closed');
+    const cached = { view: await self(), page: await list(tok) };
+    await evictDurableObject(shard);
+    expect({ view: await self(), page: await list(tok) }).toEqual(cached);
+  });
+
+  it('a write carries the pending counters at most once per CARRY_INTERVAL_MS', async () => {
+    await heartbeat(uid('node'));
+    const tok = await token(uid('dev'));
+    const first = await createSession(tok);
+    const shard = shardOf(first.sessionId);
+    const started = Date.now();
+    const before = await rowsWritten(shard);
+    const creates = 10;
+    for (let i = 0; i < creates; i++) await createSession(tok);
+    const seconds = (Date.now() - started) / CARRY_INTERVAL_MS;
+    // One row per create, plus per carrying flush at most one upsert per series counted
+    // (shard_requests, sessions_created).
+    const extra = (await rowsWritten(shard)) - before - creates;
+    expect(extra).toBeGreaterThanOrEqual(0);
+    expect(extra).toBeLessThanOrEqual(2 * (Math.floor(seconds) + 1));
+    expect(extra).toBeLessThan(2 * creates);
   });
 });
 

@@ -2,7 +2,7 @@ import { sign } from 'hono/jwt';
 import { describe, expect, it, vi } from 'vitest';
 import { MediaError } from '../../../shared/errors.ts';
 import { assertAdmin, assertRoomAccess, assertSessionAccess, roomForNewSession } from './access.ts';
-import { signToken, verifyToken } from './token.ts';
+import { signToken, VERIFIED_TOKENS_MAX, verifyToken } from './token.ts';
 
 const SECRET = 'unit-test-secret-0123456789';
 
@@ -52,6 +52,46 @@ describe('tokens', () => {
       await expect(verifyToken(secret, next)).rejects.toMatchObject({ code: 'unauthorized' });
     } finally {
       imports.mockRestore();
+    }
+  });
+
+  it('checks a token signature once per isolate, its time claims on every call', async () => {
+    const secret = `verified-cache-secret-${crypto.randomUUID()}`;
+    const now = Math.floor(Date.now() / 1000);
+    const t = await signToken(secret, { device: 'd', ttlSeconds: 60, nowSeconds: now });
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      for (let i = 0; i < 5; i++)
+        expect(await verifyToken(secret, t)).toMatchObject({ deviceId: 'd' });
+      expect(verify).toHaveBeenCalledTimes(1);
+      // Cached, and still refused once it expires (exp + skew), or under another secret.
+      await expect(verifyToken(secret, t, { nowSeconds: now + 200 })).rejects.toMatchObject({
+        code: 'unauthorized',
+      });
+      await expect(verifyToken(`${secret}-other`, t)).rejects.toMatchObject({
+        code: 'unauthorized',
+      });
+      // A tampered signature is never served from the cache.
+      const forged = `${t.slice(0, -2)}${t.endsWith('AA') ? 'BB' : 'AA'}`;
+      await expect(verifyToken(secret, forged)).rejects.toMatchObject({ code: 'unauthorized' });
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('keeps at most VERIFIED_TOKENS_MAX verified tokens, dropping the oldest', async () => {
+    const secret = `bounded-cache-secret-${crypto.randomUUID()}`;
+    const first = await signToken(secret, { device: 'first', ttlSeconds: 60 });
+    await verifyToken(secret, first);
+    for (let i = 0; i < VERIFIED_TOKENS_MAX; i++) {
+      await verifyToken(secret, await signToken(secret, { device: `d${i}`, ttlSeconds: 60 }));
+    }
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      expect(await verifyToken(secret, first)).toMatchObject({ deviceId: 'first' });
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
     }
   });
 

@@ -57,9 +57,15 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const requestId = crypto.randomUUID();
     const started = Date.now();
     c.set('requestId', requestId);
+    // Set before the handler runs, so it goes into the response the handler makes (c.json,
+    // c.body, the error handler's). Set after, hono copies the finished Response to add it.
+    c.header('x-request-id', requestId);
     await next();
-    // A 101 carries the WebSocket; its headers are the runtime's and must stay untouched.
-    if (c.res.status !== 101) c.header('x-request-id', requestId);
+    // A handler that built its own Response lacks it; a 101 carries the WebSocket, whose headers
+    // are the runtime's and must stay untouched.
+    if (c.res.status !== 101 && !c.res.headers.has('x-request-id')) {
+      c.header('x-request-id', requestId);
+    }
     const ms = Date.now() - started;
     const route = routePattern(c);
     const { method } = c.req;
@@ -82,16 +88,29 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** 413 `payload_too_large` for bodies over MAX_BODY_BYTES, before anything parses them. */
-export function limitBody(): MiddlewareHandler<AppEnv> {
-  return async function limitBody(c, next) {
-    const maxSize = config(c).MAX_BODY_BYTES;
-    return bodyLimit({
+/** hono's body limit per MAX_BODY_BYTES value, built once rather than once per request. */
+const bodyLimits = new Map<number, MiddlewareHandler<AppEnv>>();
+
+function bodyLimitOf(maxSize: number): MiddlewareHandler<AppEnv> {
+  let limit = bodyLimits.get(maxSize);
+  if (!limit) {
+    limit = bodyLimit({
       maxSize,
       onError: () => {
         throw new MediaError('payload_too_large', TOO_LARGE, { limit: maxSize });
       },
-    })(c, next);
+    });
+    bodyLimits.set(maxSize, limit);
+  }
+  return limit;
+}
+
+/** 413 `payload_too_large` for bodies over MAX_BODY_BYTES, before anything parses them. */
+export function limitBody(): MiddlewareHandler<AppEnv> {
+  return async function limitBody(c, next) {
+    // A GET or DELETE has no body: nothing to count.
+    if (!c.req.raw.body) return next();
+    return bodyLimitOf(config(c).MAX_BODY_BYTES)(c, next);
   };
 }
 

@@ -47,4 +47,18 @@ describe('Reservations', () => {
     r.forget('b');
     expect(r.count('b', 0)).toBe(0);
   });
+
+  it('keeps counting right across many reservations, out-of-order times and compaction', () => {
+    const r = new Reservations();
+    for (let t = 0; t < 5_000; t++) r.add('a', t);
+    r.add('a', 10); // late: counted as made at 10
+    expect(r.count('a', 0)).toBe(5_001);
+    expect(r.count('a', 11)).toBe(4_989);
+    expect(r.count('a', 3_000)).toBe(2_000);
+    r.add('a', 6_000);
+    expect(r.count('a', 4_999)).toBe(2);
+    expect(r.count('a', 6_001)).toBe(0);
+    r.add('a', 7_000);
+    expect(r.count('a', 0)).toBe(1);
+  });
 });

@@ -41,24 +41,53 @@ export function countedSince(
   return Math.max(node.lastSeen, now - pendingTimeoutMs);
 }
 
-/** One placer's placements per node instance, in memory (times in ms). */
+/** One node's reservation times, oldest first, from `head` on (the ones before it are dropped). */
+interface TimeQueue {
+  times: number[];
+  head: number;
+}
+
+/** Dropped entries kept before the array is compacted (amortized: each time is moved once). */
+const COMPACT_AFTER = 1_024;
+
+/**
+ * One placer's placements per node instance, in memory (times in ms), oldest first. Why a queue:
+ * a busy placer holds a reservation per create of the last seconds (a thousand or more), and
+ * placing asks for the count several times per create; filtering the list each time cost ~5 %
+ * of the edge's CPU under a create flood. Counting drops from the front and is O(1) amortized.
+ */
 export class Reservations {
-  readonly #byNode = new Map<string, number[]>();
+  readonly #byNode = new Map<string, TimeQueue>();
 
   add(nodeId: string, at: number): void {
-    const times = this.#byNode.get(nodeId);
-    if (times) times.push(at);
-    else this.#byNode.set(nodeId, [at]);
+    const q = this.#byNode.get(nodeId);
+    if (!q) {
+      this.#byNode.set(nodeId, { times: [at], head: 0 });
+      return;
+    }
+    const { times } = q;
+    // Times come in order (the runtime's clock does not go back); one that does not is put in
+    // its place, so the front is always the oldest.
+    let i = times.length;
+    while (i > q.head && (times[i - 1] as number) > at) i--;
+    times.splice(i, 0, at);
   }
 
   /** Reservations on `nodeId` made at or after `since`; older ones are dropped. */
   count(nodeId: string, since: number): number {
-    const times = this.#byNode.get(nodeId);
-    if (!times) return 0;
-    const live = times.filter((t) => t >= since);
-    if (live.length === 0) this.#byNode.delete(nodeId);
-    else if (live.length !== times.length) this.#byNode.set(nodeId, live);
-    return live.length;
+    const q = this.#byNode.get(nodeId);
+    if (!q) return 0;
+    const { times } = q;
+    while (q.head < times.length && (times[q.head] as number) < since) q.head++;
+    if (q.head === times.length) {
+      this.#byNode.delete(nodeId);
+      return 0;
+    }
+    if (q.head >= COMPACT_AFTER && q.head * 2 >= times.length) {
+      q.times = times.slice(q.head);
+      q.head = 0;
+    }
+    return q.times.length - q.head;
   }
 
   forget(nodeId: string): void {

@@ -39,4 +39,16 @@ describe('colocated session ids', () => {
       expect(ids.size).toBe(50);
     }
   });
+
+  it('differ in their random part, not only in the searched suffix', () => {
+    const prefixes = new Set<string>();
+    for (let i = 0; i < 200; i++) prefixes.add(newSessionIdFor('device-x', 32).slice(0, 28));
+    expect(prefixes.size).toBe(200);
+  });
+
+  it('reach every shard of a count that is not a power of two', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 300; i++) seen.add(shardFor(newSessionIdFor(`d-${i}`, 7), 7));
+    expect(seen.size).toBe(7);
+  });
 });

@@ -32,11 +32,11 @@ export interface SessionRecord {
   lastSeq: number;
 }
 
-export function nodeRef(r: SessionRecord): SessionNodeRef {
+export function nodeRef(r: Readonly<SessionRecord>): SessionNodeRef {
   return { id: r.nodeId, region: r.nodeRegion, distanceKm: r.nodeDistanceKm };
 }
 
-export function toView(r: SessionRecord): SessionView {
+export function toView(r: Readonly<SessionRecord>): SessionView {
   const view: SessionView = {
     sessionId: r.id,
     deviceId: r.deviceId,

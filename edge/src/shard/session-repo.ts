@@ -14,12 +14,19 @@ export interface ListFilter {
 /** What the shard's logic needs of its session storage (a SQL table here, a Map in unit tests). */
 export interface SessionRepo {
   insert(r: SessionRecord, deadline: number): void;
+  /** A copy the caller may change (and then `save`). */
   get(id: string): SessionRecord | undefined;
+  /**
+   * The stored record itself, to read only: the same object until the session is next written
+   * (a new object then), so what a caller derives from it can be memoized by identity.
+   */
+  peek(id: string): Readonly<SessionRecord> | undefined;
   /** Writes the mutable fields of `r` back (the immutable ones never change). */
   save(r: SessionRecord, deadline: number): void;
   /** Deletes the session and its events. */
   delete(id: string): void;
-  list(f: ListFilter): SessionRecord[];
+  /** One page, in id order; the records are read-only, as `peek`'s. */
+  list(f: ListFilter): ReadonlyArray<Readonly<SessionRecord>>;
   /** Sessions still open on a node instance that began before `before`. */
   openOnNode(nodeId: string, before: number): SessionRecord[];
   /** Sessions whose reaping deadline has come (at most `max`). */
@@ -99,6 +106,10 @@ export class SqlSessionRepo implements SessionRepo {
     return row ? toRecord(row) : undefined;
   }
 
+  peek(id: string): Readonly<SessionRecord> | undefined {
+    return this.get(id);
+  }
+
   save(r: SessionRecord, deadline: number): void {
     this.#sql.exec(
       `UPDATE sessions SET state = ?, reason = ?, ice_candidates = ?, tracks = ?, updated_at = ?,
@@ -121,20 +132,29 @@ export class SqlSessionRepo implements SessionRepo {
   }
 
   list(f: ListFilter): SessionRecord[] {
+    return this.#listRows('*', f).map(toRecord);
+  }
+
+  /** The ids of the page `list` returns, in its order (no row is materialized). */
+  listIds(f: ListFilter): string[] {
+    return this.#listRows('id', f).map((r) => String(r.id));
+  }
+
+  #listRows(columns: '*' | 'id', f: ListFilter): Row[] {
     // Two statements rather than `(? IS NULL OR device_id = ?)`: with the device named, SQLite
     // walks the (device_id, id) index and reads only that device's rows; with the generic form
     // it scanned the table in id order, other devices' sessions included.
     const rows =
       f.deviceId === undefined
         ? this.#sql.exec(
-            'SELECT * FROM sessions WHERE id > ? AND (? IS NULL OR room = ?) ORDER BY id LIMIT ?',
+            `SELECT ${columns} FROM sessions WHERE id > ? AND (? IS NULL OR room = ?) ORDER BY id LIMIT ?`,
             f.afterId,
             f.room ?? null,
             f.room ?? null,
             f.limit,
           )
         : this.#sql.exec(
-            `SELECT * FROM sessions WHERE device_id = ? AND id > ? AND (? IS NULL OR room = ?)
+            `SELECT ${columns} FROM sessions WHERE device_id = ? AND id > ? AND (? IS NULL OR room = ?)
               ORDER BY id LIMIT ?`,
             f.deviceId,
             f.afterId,
@@ -142,7 +162,7 @@ export class SqlSessionRepo implements SessionRepo {
             f.room ?? null,
             f.limit,
           );
-    return rows.toArray().map(toRecord);
+    return rows.toArray();
   }
 
   openOnNode(nodeId: string, before: number): SessionRecord[] {

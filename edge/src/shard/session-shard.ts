@@ -39,15 +39,21 @@ import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.ts';
 import { SqlIdempotencyStore } from './idempotency-store.ts';
 import { INGEST_SCHEMA, SqlIngestRepo } from './ingest-repo.ts';
 import { SHARD_SCHEMA } from './schema.ts';
+import { CachedSessionRepo } from './session-cache.ts';
 import { type ListFilter, SqlSessionRepo } from './session-repo.ts';
-import { type CreateInput, type SessionRead, ShardCore } from './shard-core.ts';
+import {
+  type CreateInput,
+  type ListPageText,
+  type SessionReadText,
+  ShardCore,
+} from './shard-core.ts';
 import { FLUSH_DELAY_MS, ShardCounters } from './shard-counters.ts';
 
 /** Header on the internal upgrade request that carries the authenticated caller. */
 export const CALLER_HEADER = 'x-edge-caller';
 
 export class SessionShard extends DurableObject<Env> {
-  readonly #sessions: SqlSessionRepo;
+  readonly #sessions: CachedSessionRepo;
   readonly #idempotency: SqlIdempotencyStore;
   readonly #counters: ShardCounters;
   readonly #sockets: EventSockets;
@@ -67,7 +73,7 @@ export class SessionShard extends DurableObject<Env> {
     for (const statement of SHARD_SCHEMA) sql.exec(statement);
     addColumn(sql, 'sessions', 'node_distance_km', 'REAL');
     sql.exec(INGEST_SCHEMA);
-    this.#sessions = new SqlSessionRepo(sql);
+    this.#sessions = new CachedSessionRepo(new SqlSessionRepo(sql));
     this.#idempotency = new SqlIdempotencyStore(sql);
     const events = new SqlEventLog(sql);
     this.#counters = new ShardCounters(sql, () => this.#armFlush());
@@ -105,13 +111,20 @@ export class SessionShard extends DurableObject<Env> {
         }),
       config,
       releaseRoom: (room) => placer(room).release(room),
-      transaction: (fn) =>
-        ctx.storage.transactionSync(() => {
-          const value = fn();
-          // Counters ride along with a write that happens anyway: no commit of their own.
-          this.#counters.flush();
-          return value;
-        }),
+      transaction: (fn) => {
+        try {
+          return ctx.storage.transactionSync(() => {
+            const value = fn();
+            // Counters ride along with a write that happens anyway: no commit of their own.
+            this.#counters.carry(Date.now());
+            return value;
+          });
+        } catch (err) {
+          // Rolled back: rows cached by the writes in it may not be in storage (session-cache.ts).
+          this.#sessions.forget();
+          throw err;
+        }
+      },
       wake: (at) => this.#wake(at),
       webhooks: this.#webhooks,
     });
@@ -126,12 +139,18 @@ export class SessionShard extends DurableObject<Env> {
   }
 
   /** `get` plus the node holding the session's media while it is live (its stats). */
-  read(id: string, caller: Caller): Promise<Outcome<SessionRead>> {
-    return this.#op(() => this.#core.read(id, caller));
-  }
-
   list(filter: ListFilter): Promise<Outcome<SessionView[]>> {
     return this.#op(() => this.#core.list(filter));
+  }
+
+  /** The view as JSON text and the node to ask for stats (shard-core.ts `readText`). */
+  readText(id: string, caller: Caller): Promise<Outcome<SessionReadText>> {
+    return this.#op(() => this.#core.readText(id, caller));
+  }
+
+  /** A listing page as JSON text (shard-core.ts `listText`). */
+  listText(filter: ListFilter): Promise<Outcome<ListPageText>> {
+    return this.#op(() => this.#core.listText(filter));
   }
 
   /** `mode`: a WHIP or WHEP session's role, sent to the node with the offer (internal.ts). */
@@ -250,6 +269,14 @@ export class SessionShard extends DurableObject<Env> {
       { metric: 'websockets_open', label: '', value: this.#sockets.count() },
     );
     return samples;
+  }
+
+  /**
+   * Drops the session rows cached in memory (session-cache.ts), for rows changed in storage
+   * outside this class (tests that move a session's clock, a manual repair).
+   */
+  forgetCachedSessions(): void {
+    this.#sessions.forget();
   }
 
   /** The event WebSocket upgrade, forwarded by the worker with the caller it authenticated. */

@@ -32,6 +32,9 @@ class MapRepo implements SessionRepo {
     const row = this.rows.get(id);
     return row ? structuredClone(row.r) : undefined;
   }
+  peek(id: string) {
+    return this.rows.get(id)?.r;
+  }
   save(r: SessionRecord, deadline: number) {
     this.writes++;
     this.rows.set(r.id, { r: structuredClone(r), deadline });

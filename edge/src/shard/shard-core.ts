@@ -56,8 +56,9 @@ export interface Publisher {
 }
 
 /** A session's view and, while it is live, the node that holds its media. */
-export interface SessionRead {
-  view: SessionView;
+/** `ShardCore.readText`: the view as JSON text, and the node that holds its media, if any. */
+export interface SessionReadText {
+  text: string;
   node: { id: string; url: string } | null;
 }
 
@@ -91,6 +92,17 @@ export interface ShardDeps {
   webhooks?: WebhookSink;
 }
 
+/** A page of the listing as JSON text (`ShardCore.listText`). */
+export interface ListPageText {
+  /** A JSON array of session views. */
+  text: string;
+  count: number;
+  /** The id of the page's last session (the next page's cursor), null for an empty page. */
+  lastId: string | null;
+  /** Whether sessions follow the page. */
+  more: boolean;
+}
+
 /** Sessions the reaper handles per alarm run; the alarm re-arms for the rest. */
 const REAP_BATCH = 200;
 /** Retry-After of a create refused by the per-device cap, in s (a session has to end first). */
@@ -107,6 +119,8 @@ export class ShardCore {
    * started and kept up to date by create and end, so the cap costs no query per create.
    */
   readonly #openByDevice = new Map<string, number>();
+  /** View texts of stored records (`#text`); an entry goes with its record. */
+  readonly #texts = new WeakMap<Readonly<SessionRecord>, string>();
 
   constructor(deps: ShardDeps) {
     this.#d = deps;
@@ -179,17 +193,45 @@ export class ShardCore {
   }
 
   /**
-   * `get` plus the node to ask for the session's live stats: only while the node holds media
-   * for it (`negotiating`, `connected`). Writes nothing, like `get`.
+   * `GET /sessions/:id` as the shard can answer it: the view as JSON text, plus the node to ask
+   * for the session's live stats (only while the node holds media for it: `negotiating`,
+   * `connected`). Writes nothing. Why text: one string crosses the RPC boundary for less than
+   * the view object costs to serialize there and back, the Worker sends it on (with the stats
+   * added), and it is made once per version of the session (`#text`).
    */
-  read(id: string, caller: Caller): SessionRead {
-    const r = this.#load(id, caller);
+  readText(id: string, caller: Caller): SessionReadText {
+    const r = this.#d.sessions.peek(id);
+    if (!r) throw new MediaError('session_not_found', 'no such session', { sessionId: id });
+    assertSessionAccess(caller, r.deviceId, r.room);
     const live = r.state === 'negotiating' || r.state === 'connected';
-    return { view: toView(r), node: live ? { id: r.nodeId, url: r.nodeUrl } : null };
+    return { text: this.#text(r), node: live ? { id: r.nodeId, url: r.nodeUrl } : null };
   }
 
   list(filter: ListFilter): SessionView[] {
     return this.#d.sessions.list(filter).map(toView);
+  }
+
+  /** Up to `filter.limit` views as a JSON array text (see `readText`), and whether more follow. */
+  listText(filter: ListFilter): ListPageText {
+    const rows = this.#d.sessions.list({ ...filter, limit: filter.limit + 1 });
+    const more = rows.length > filter.limit;
+    const page = more ? rows.slice(0, filter.limit) : rows;
+    return {
+      text: `[${page.map((r) => this.#text(r)).join(',')}]`,
+      count: page.length,
+      lastId: page.at(-1)?.id ?? null,
+      more,
+    };
+  }
+
+  /** The view's JSON text, memoized by the stored record's identity (repos replace it on write). */
+  #text(r: Readonly<SessionRecord>): string {
+    let text = this.#texts.get(r);
+    if (text === undefined) {
+      text = JSON.stringify(toView(r));
+      this.#texts.set(r, text);
+    }
+    return text;
   }
 
   /** Whether a session may still be handed out by an idempotent replay (idempotency.ts). */
@@ -385,7 +427,11 @@ export class ShardCore {
       ],
       now,
     );
-    log('info', 'session_ended', { session: r.id, state: t.state, reason, node: r.nodeId });
+    // Failures are logged; a close is routine (a log line cost about as much CPU as the whole
+    // DELETE under load), and every end is counted by reason in the metrics and webhooks.
+    if (t.state === 'failed') {
+      log('info', 'session_ended', { session: r.id, state: t.state, reason, node: r.nodeId });
+    }
     this.#hooks.ended(r, reason, joined, now);
     // Queued before the registry may finish the room, so receivers see the room's order.
     if (this.#hooks.enabled) await this.#hooks.flush();

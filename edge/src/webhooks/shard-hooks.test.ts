@@ -22,6 +22,9 @@ class MapRepo implements SessionRepo {
     const r = this.rows.get(id);
     return r ? structuredClone(r) : undefined;
   }
+  peek(id: string) {
+    return this.rows.get(id);
+  }
   delete(id: string) {
     this.rows.delete(id);
   }

@@ -11,7 +11,7 @@ export function shardOf(sessionId: string) {
 
 /** Moves a session's timestamps `ms` into the past, as if that much time had passed. */
 export async function age(sessionId: string, ms: number): Promise<void> {
-  await runInDurableObject(shardOf(sessionId), async (_instance, state) => {
+  await runInDurableObject(shardOf(sessionId), async (instance, state) => {
     state.storage.sql.exec(
       `UPDATE sessions SET created_at = created_at - ?1, updated_at = updated_at - ?1,
         expires_at = expires_at - ?1, last_activity = last_activity - ?1, deadline = deadline - ?1
@@ -19,6 +19,8 @@ export async function age(sessionId: string, ms: number): Promise<void> {
       ms,
       sessionId,
     );
+    // Changed behind the object's back: its in-memory rows must be read again.
+    instance.forgetCachedSessions();
     // A past alarm would fire on its own at once; a future one waits for runDurableObjectAlarm,
     // which runs it now (the handler reaps by the stored deadlines, now in the past).
     await state.storage.setAlarm(Date.now() + 60_000);
