@@ -34,6 +34,7 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runJanusPath } from './forwarding/janus/janus-path.ts';
 import { topOfProfile } from './forwarding/profile-top.ts';
 import { type ModeOptions, type ModeResult, runMode, type StepRow } from './forwarding/run-mode.ts';
 import { type CpuQuota, cfsQuotaUs } from './lib/cgroup.ts';
@@ -82,6 +83,9 @@ const PATHS: Record<string, PathSpec> = {
   'fast-2w': { env: { FORWARDER: 'fast', WORKERS: '2' }, cores: '0,1', quotaScale: 2 },
   // The same pair with per-packet dgram sends instead of the native batched send.
   'fast-1w-dgram': { env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '1' }, cores: '0' },
+  // Peers on the same workload (bench/forwarding/janus/, bench/forwarding/floor/): Janus's
+  // videoroom, and the native floor of what forwarding must do; env is not theirs.
+  janus: { env: {} },
   'fast-2w-dgram': {
     env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '2' },
     cores: '0,1',
@@ -207,7 +211,8 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
       log: o.log,
     };
     const started = Date.now();
-    const result = await runMode(mode);
+    const result = path === 'janus' ? await runJanusPath(mode) : await runMode(mode);
+    if (!result) continue;
     rows.push(...result.rows);
     quotas[path] = result.cpuQuota;
     summary[path] = {
