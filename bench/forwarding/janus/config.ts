@@ -26,7 +26,10 @@ export function writeJanusConfig(dir: string, port: number, lib = JANUS_LIB): Ja
   for (const sub of ['plugins', 'transports', 'events', 'loggers']) {
     mkdirSync(join(dir, sub), { recursive: true });
   }
-  symlinkSync(join(lib, 'plugins/libjanus_videoroom.so'), join(dir, 'plugins/libjanus_videoroom.so'));
+  symlinkSync(
+    join(lib, 'plugins/libjanus_videoroom.so'),
+    join(dir, 'plugins/libjanus_videoroom.so'),
+  );
   symlinkSync(join(lib, 'transports/libjanus_http.so'), join(dir, 'transports/libjanus_http.so'));
   writeFileSync(join(dir, 'janus.jcfg'), janusJcfg(dir));
   writeFileSync(join(dir, 'janus.transport.http.jcfg'), httpJcfg(port));

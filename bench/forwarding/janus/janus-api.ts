@@ -11,6 +11,8 @@ export interface JanusEvent {
   plugindata?: { plugin: string; data: Record<string, unknown> };
   jsep?: { type: 'offer' | 'answer'; sdp: string };
   error?: { code: number; reason: string };
+  /** Replies to `create` and `attach`: the new session's or handle's id. */
+  data?: { id?: number };
 }
 
 export class JanusSession {
@@ -29,7 +31,7 @@ export class JanusSession {
   /** Creates a session on the Janus at `url` (`http://127.0.0.1:port/janus`) and starts polling. */
   static async create(url: string): Promise<JanusSession> {
     const res = await post(url, { janus: 'create', transaction: 'create' });
-    const id = (res.data as { id?: number } | undefined)?.id;
+    const id = res.data?.id;
     if (res.janus !== 'success' || typeof id !== 'number') {
       throw new Error(`janus create: ${JSON.stringify(res)}`);
     }
@@ -41,7 +43,7 @@ export class JanusSession {
   /** Attaches a handle to `plugin`; returns its id. */
   async attach(plugin: string): Promise<number> {
     const res = await this.#send({ janus: 'attach', plugin });
-    const id = (res.data as { id?: number } | undefined)?.id;
+    const id = res.data?.id;
     if (res.janus !== 'success' || typeof id !== 'number') {
       throw new Error(`janus attach: ${JSON.stringify(res)}`);
     }
@@ -116,7 +118,8 @@ export class JanusSession {
   }
 
   async #send(msg: Record<string, unknown>, handle?: number): Promise<JanusEvent> {
-    const path = handle === undefined ? `${this.url}/${this.id}` : `${this.url}/${this.id}/${handle}`;
+    const path =
+      handle === undefined ? `${this.url}/${this.id}` : `${this.url}/${this.id}/${handle}`;
     return post(path, { ...msg, transaction: `t${++this.#tx}` });
   }
 

@@ -157,7 +157,11 @@ export async function startJanusRig(o: RigOptions): Promise<MeasuredRig> {
 
   let session: JanusSession;
   try {
-    session = await waitForJanus(config.url, () => exit !== undefined, () => output);
+    session = await waitForJanus(
+      config.url,
+      () => exit !== undefined,
+      () => output,
+    );
     const admin = await session.attach(VIDEOROOM);
     await session.request(admin, {
       request: 'create',
@@ -239,7 +243,8 @@ export async function startJanusRig(o: RigOptions): Promise<MeasuredRig> {
     },
     async waitReady(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      const ready = (p: JanusPeer) => p.publisher !== undefined || receivesAll(p.tap?.seen, feeds, undefined);
+      const ready = (p: JanusPeer) =>
+        p.publisher !== undefined || receivesAll(p.tap?.seen, feeds, undefined);
       while (Date.now() < deadline && !peers.every(ready)) await sleep(100);
       return peers.filter((p) => !ready(p)).length;
     },

@@ -1,0 +1,95 @@
+/**
+ * Same-run comparison of the media node's paths with its peers (janus/, floor/): delivered
+ * packets per CPU-second of the server at the highest lossless step of each path, and the
+ * ratios project/Janus and project/floor. Delivered, not forwarded: Janus has no forwarding
+ * counter outside its admin API, and the floor counts at its sink, so every path is measured at
+ * its receivers (what they decrypted, or for the floor received) over the server's CPU-seconds.
+ * Pure (unit-tested in peers.test.ts).
+ */
+import { type Chart, lineChart } from '../lib/svg-plot.ts';
+import type { StepRow } from './run-mode.ts';
+
+/** Paths that are not the media node. */
+export const PEERS = ['janus', 'floor'] as const;
+const HEALTHY_LOSS_PCT = 1;
+
+export function deliveredPerCpuS(r: StepRow): number {
+  return r.nodeCpu > 0 ? r.deliveredPps / r.nodeCpu : Number.NaN;
+}
+
+/** The highest step of `rows` with < 1 % loss and every receiver ready. */
+export function highestLossless(rows: readonly StepRow[]): StepRow | undefined {
+  const ok = rows.filter((r) => r.lossPct < HEALTHY_LOSS_PCT && r.notReady === 0);
+  return ok.reduce<StepRow | undefined>(
+    (a, r) => (!a || r.subscribers > a.subscribers ? r : a),
+    undefined,
+  );
+}
+
+export interface PeerRatio {
+  path: string;
+  /** Highest lossless step (subscribers offered) and delivered packets per CPU-second there. */
+  step: number;
+  deliveredPerCpuS: number;
+  janusStep: number;
+  janusPerCpuS: number;
+  floorStep: number;
+  floorPerCpuS: number;
+  vsJanus: number;
+  vsFloor: number;
+}
+
+/** One row per media node path of `rows` (one run): its figure against Janus's and the floor's. */
+export function peerRatios(rows: readonly StepRow[]): PeerRatio[] {
+  const byPath = new Map<string, StepRow[]>();
+  for (const r of rows) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  const at = (path: string) => {
+    const best = highestLossless(byPath.get(path) ?? []);
+    return { step: best?.subscribers ?? 0, perCpuS: best ? deliveredPerCpuS(best) : Number.NaN };
+  };
+  const janus = at('janus');
+  const floor = at('floor');
+  return [...byPath.keys()]
+    .filter((p) => !(PEERS as readonly string[]).includes(p))
+    .map((path) => {
+      const own = at(path);
+      return {
+        path,
+        step: own.step,
+        deliveredPerCpuS: own.perCpuS,
+        janusStep: janus.step,
+        janusPerCpuS: janus.perCpuS,
+        floorStep: floor.step,
+        floorPerCpuS: floor.perCpuS,
+        vsJanus: own.perCpuS / janus.perCpuS,
+        vsFloor: own.perCpuS / floor.perCpuS,
+      };
+    });
+}
+
+/** The two figures: delivered packets per CPU-second, and loss, against subscribers offered. */
+export function peerCharts(rows: readonly StepRow[], note: string): Record<string, string> {
+  const paths = [...new Set(rows.map((r) => r.path))];
+  const series = (y: (r: StepRow) => number) =>
+    paths.map((name) => ({
+      name,
+      points: rows
+        .filter((r) => r.path === name)
+        .map((r): [number, number] => [r.subscribers, y(r)]),
+    }));
+  const chart = (c: Omit<Chart, 'note' | 'xLabel'>) =>
+    lineChart({ ...c, note, xLabel: 'subscribers (4 publishers x 100 pkt/s each)' });
+  return {
+    'forwarding-pkt-per-cpu.svg': chart({
+      title: 'Delivered packets per CPU-second of the server',
+      yLabel: 'packets / CPU-second (log scale)',
+      yLog: true,
+      series: series(deliveredPerCpuS),
+    }),
+    'forwarding-loss.svg': chart({
+      title: 'Loss at the receivers',
+      yLabel: 'loss %',
+      series: series((r) => r.lossPct),
+    }),
+  };
+}
