@@ -21,13 +21,23 @@
  * one worker thread, so this is what lets `fast-2w` (2 workers on cores 0,1 with twice the quota)
  * be compared with `fast-1w` (1 worker on core 0): more cores, more subscribers.
  *
+ * Peers (issue 18): `janus` runs Debian's Janus 1.1 (videoroom plugin, when /usr/bin/janus is
+ * installed; else "janus not installed, skipped") on the same workload, pinning and quota, in a
+ * network namespace of its own (forwarding/janus/); `floor` runs a native forwarder doing only
+ * what forwarding must (one AES-GCM decrypt per packet, per subscriber a header rewrite, an
+ * AES-GCM encrypt and a datagram of one sendmmsg; forwarding/floor/). With either, a table gives
+ * each media node path's delivered packets per CPU-second at its highest lossless step against
+ * theirs (project/Janus, project/floor). `--repeat 2` runs the paths twice, the second time in
+ * reverse order, for same-run ratios under a changing machine load; `--plots` writes the figures
+ * of pass 1 (pkt per CPU-second and loss vs subscribers) to docs/forwarding-*.svg.
+ *
  *   node bench/forwarding.ts [--paths stock,fast,fast-batch] [--publishers 4] [--rooms 1]
  *                            [--steps 10,25,50]
  *                            [--measure-ms 4000] [--warmup-ms 1500] [--ready-timeout-ms 15000]
  *                            [--node-cpu-quota 0.35] [--node-cpu-period-ms 10]
  *                            [--past-saturation 1.5,2] [--max-subscribers 400]
  *                            [--overload-lag-ms 400] [--overload-utilization-pct 85]
- *                            [--cpu-prof] [--no-pin]
+ *                            [--cpu-prof] [--no-pin] [--repeat 2] [--plots]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -88,7 +98,7 @@ const PATHS: Record<string, PathSpec> = {
   'fast-1w-dgram': { env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '1' }, cores: '0' },
   // Peers on the same workload (bench/forwarding/janus/, bench/forwarding/floor/): Janus's
   // videoroom, and the native floor of what forwarding must do; env is not theirs.
-  janus: { env: {} },
+  janus: { env: {}, stopAtCollapse: true },
   floor: { env: {} },
   'fast-2w-dgram': {
     env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '2' },
@@ -301,7 +311,7 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
   const hasPeers = o.paths.some((p) => (PEERS as readonly string[]).includes(p));
   if (hasPeers) {
     printTable(
-      `Same run: delivered packets per CPU-second of the server at the highest step with < 1 % loss (${machineHeader()}; load after ${loadText(os.loadavg())})`,
+      `Same run: delivered packets per CPU-second of the server at the highest step with < 1 % loss (${machineHeader(loadBefore)})`,
       ratios.flatMap((pass, i) =>
         pass.map((r) => ({
           pass: i + 1,
@@ -314,13 +324,15 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
           'floor pkt/cpu-s': Math.round(r.floorPerCpuS),
           'project/janus': r.vsJanus,
           'project/floor': r.vsFloor,
+          'common step': r.commonJanusStep,
+          'project/janus there': r.vsJanusAtCommonStep,
         })),
       ),
     );
   }
   if (o.plotDir && hasPeers) {
     mkdirSync(o.plotDir, { recursive: true });
-    const note = `${machineHeader()}; quota ${cpuQuota ? `${cpuQuota.cores} core` : 'none'}; pass 1`;
+    const note = `${machineHeader(loadBefore)}; quota ${cpuQuota ? `${cpuQuota.cores} core` : 'none'}; pass 1`;
     for (const [name, svg] of Object.entries(peerCharts(passes[0] ?? [], note))) {
       writeFileSync(join(o.plotDir, name), svg);
       o.log(`figure: ${join(o.plotDir, name)}`);
@@ -445,9 +457,15 @@ function display(r: StepRow): Record<string, string | number> {
   };
 }
 
-/** CPU model, cores, kernel and load average: every run's header says what it ran on. */
-function machineHeader(): string {
-  return `${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, kernel ${os.release()}, load ${loadText(os.loadavg())}`;
+/**
+ * CPU model, cores, kernel and load average (now, and at the start when given): every run's
+ * header says what it ran on.
+ */
+function machineHeader(loadBefore?: number[]): string {
+  const load = loadBefore
+    ? `load ${loadText(loadBefore)} at start, ${loadText(os.loadavg())} at end`
+    : `load ${loadText(os.loadavg())}`;
+  return `${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, kernel ${os.release()}, ${load}`;
 }
 
 const loadText = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');

@@ -29,9 +29,11 @@ describe('peer comparison', () => {
 
   it('compares every media node path with Janus and the floor of the same rows', () => {
     const rows = [
+      row('fast-batch', 25, 10_000, 0.2),
       row('fast-batch', 50, 20_000, 0.25),
       row('fast-batch', 100, 30_000, 0.35, 4),
-      row('janus', 50, 20_000, 0.4),
+      row('janus', 25, 10_000, 0.25),
+      row('janus', 40, 16_000, 0.4),
       row('floor', 300, 120_000, 0.3),
       row('floor', 450, 100_000, 0.35, 20),
     ];
@@ -40,12 +42,14 @@ describe('peer comparison', () => {
         path: 'fast-batch',
         step: 50,
         deliveredPerCpuS: 80_000,
-        janusStep: 50,
-        janusPerCpuS: 50_000,
+        janusStep: 40,
+        janusPerCpuS: 40_000,
         floorStep: 300,
         floorPerCpuS: 400_000,
-        vsJanus: 1.6,
+        vsJanus: 2,
         vsFloor: 0.2,
+        commonJanusStep: 25,
+        vsJanusAtCommonStep: 1.25,
       },
     ]);
   });

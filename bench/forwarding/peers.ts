@@ -17,9 +17,11 @@ export function deliveredPerCpuS(r: StepRow): number {
   return r.nodeCpu > 0 ? r.deliveredPps / r.nodeCpu : Number.NaN;
 }
 
+const lossless = (r: StepRow) => r.lossPct < HEALTHY_LOSS_PCT && r.notReady === 0;
+
 /** The highest step of `rows` with < 1 % loss and every receiver ready. */
 export function highestLossless(rows: readonly StepRow[]): StepRow | undefined {
-  const ok = rows.filter((r) => r.lossPct < HEALTHY_LOSS_PCT && r.notReady === 0);
+  const ok = rows.filter(lossless);
   return ok.reduce<StepRow | undefined>(
     (a, r) => (!a || r.subscribers > a.subscribers ? r : a),
     undefined,
@@ -37,6 +39,12 @@ export interface PeerRatio {
   floorPerCpuS: number;
   vsJanus: number;
   vsFloor: number;
+  /**
+   * The highest step lossless on both this path and Janus, and the ratio there: per-packet costs
+   * fall with fan-out, so the ratio at each one's own highest step also rewards the larger step.
+   */
+  commonJanusStep: number;
+  vsJanusAtCommonStep: number;
 }
 
 /** One row per media node path of `rows` (one run): its figure against Janus's and the floor's. */
@@ -49,10 +57,17 @@ export function peerRatios(rows: readonly StepRow[]): PeerRatio[] {
   };
   const janus = at('janus');
   const floor = at('floor');
+  const janusOk = (byPath.get('janus') ?? []).filter(lossless);
   return [...byPath.keys()]
     .filter((p) => !(PEERS as readonly string[]).includes(p))
     .map((path) => {
       const own = at(path);
+      const common = highestLossless(
+        (byPath.get(path) ?? []).filter(
+          (r) => lossless(r) && janusOk.some((j) => j.subscribers === r.subscribers),
+        ),
+      );
+      const janusThere = janusOk.find((j) => j.subscribers === common?.subscribers);
       return {
         path,
         step: own.step,
@@ -63,6 +78,11 @@ export function peerRatios(rows: readonly StepRow[]): PeerRatio[] {
         floorPerCpuS: floor.perCpuS,
         vsJanus: own.perCpuS / janus.perCpuS,
         vsFloor: own.perCpuS / floor.perCpuS,
+        commonJanusStep: common?.subscribers ?? 0,
+        vsJanusAtCommonStep:
+          common && janusThere
+            ? deliveredPerCpuS(common) / deliveredPerCpuS(janusThere)
+            : Number.NaN,
       };
     });
 }
