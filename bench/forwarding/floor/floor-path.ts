@@ -34,6 +34,8 @@ export interface FloorOptions {
   measureMs: number;
   nodeCore: number | string | undefined;
   cpuQuota: CpuQuota | undefined;
+  /** No step past this many subscribers (default 3,000). */
+  maxStep?: number;
   log(line: string): void;
 }
 
@@ -68,7 +70,7 @@ export async function runFloorPath(o: FloorOptions): Promise<ModeResult | undefi
     sustainable = subs;
     if (i === steps.length - 1) {
       const next = Math.round(subs * EXTEND_FACTOR);
-      if (next <= MAX_STEP) steps.push(next);
+      if (next <= (o.maxStep ?? MAX_STEP)) steps.push(next);
     }
   }
   return {

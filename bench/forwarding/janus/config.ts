@@ -11,6 +11,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Debian's `janus` package's binary. */
+export const JANUS_BIN = '/usr/bin/janus';
+
 /** Where Debian's `janus` package installs its plugins and transports. */
 export const JANUS_LIB = '/usr/lib/x86_64-linux-gnu/janus';
 

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { atExit, ownDir } from '../../lib/children.ts';
 import type { ModeOptions, ModeResult } from '../run-mode.ts';
+import { JANUS_BIN } from './config.ts';
 
-export const JANUS_BIN = '/usr/bin/janus';
 /**
  * In the new namespace: loopback up, and 127.0.0.1 moved from `lo` (flagged LOOPBACK, which
  * Janus's candidate gathering skips) to one end of a veth pair (the machine has no `dummy` link
@@ -36,8 +36,11 @@ const NAMESPACE_SETUP = [
 const CHILD = fileURLToPath(new URL('./janus-child.ts', import.meta.url));
 
 /** Runs the Janus path, or returns undefined (and says so) when Janus is not installed. */
-export async function runJanusPath(mode: ModeOptions): Promise<ModeResult | undefined> {
-  if (!existsSync(JANUS_BIN)) {
+export async function runJanusPath(
+  mode: ModeOptions,
+  bin = JANUS_BIN,
+): Promise<ModeResult | undefined> {
+  if (!existsSync(bin)) {
     mode.log('janus not installed, skipped');
     return undefined;
   }

@@ -35,10 +35,9 @@ import type { CohortTally, RigOptions, WindowResult } from '../rig.ts';
 import { publishersOf } from '../rooms.ts';
 import { ReceiveTally, RtpTap } from '../rtp-tap.ts';
 import type { MeasuredRig } from '../run-mode.ts';
-import { writeJanusConfig } from './config.ts';
+import { JANUS_BIN, writeJanusConfig } from './config.ts';
 import { JanusSession } from './janus-api.ts';
 
-const JANUS_BIN = '/usr/bin/janus';
 /** Any port: the namespace is ours. */
 const HTTP_PORT = 8088;
 const ROOM = 1234;
