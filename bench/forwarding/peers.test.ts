@@ -54,6 +54,14 @@ describe('peer comparison', () => {
     ]);
   });
 
+  it('does not count steps whose publishers fell far below their rate', () => {
+    const starved = { ...row('fast-batch', 120, 500, 0.05), sentPps: 5 };
+    const rows = [row('fast-batch', 40, 16_000, 0.2), starved, row('janus', 40, 16_000, 0.4)];
+    expect(highestLossless(rows.slice(0, 2), 200)?.subscribers).toBe(40);
+    expect(highestLossless(rows.slice(0, 2))?.subscribers).toBe(120);
+    expect(peerRatios(rows, 200)[0]?.vsJanus).toBe(2);
+  });
+
   it('gives NaN ratios when a peer did not run or never was lossless', () => {
     const [r] = peerRatios([row('stock', 10, 4_000, 0.2), row('janus', 10, 1, 1, 50)]);
     expect(r?.vsJanus).toBeNaN();

@@ -17,11 +17,17 @@ export function deliveredPerCpuS(r: StepRow): number {
   return r.nodeCpu > 0 ? r.deliveredPps / r.nodeCpu : Number.NaN;
 }
 
-const lossless = (r: StepRow) => r.lossPct < HEALTHY_LOSS_PCT && r.notReady === 0;
+/**
+ * A step counts when its receivers lost < 1 %, all were ready, and the publishers sent at least
+ * `minSentPps` (on a loaded machine the harness's timers can fall so far behind that a "lossless"
+ * step carried almost nothing).
+ */
+const counts = (minSentPps: number) => (r: StepRow) =>
+  r.lossPct < HEALTHY_LOSS_PCT && r.notReady === 0 && !(r.sentPps < minSentPps);
 
-/** The highest step of `rows` with < 1 % loss and every receiver ready. */
-export function highestLossless(rows: readonly StepRow[]): StepRow | undefined {
-  const ok = rows.filter(lossless);
+/** The highest step of `rows` that counts (see `counts`). */
+export function highestLossless(rows: readonly StepRow[], minSentPps = 0): StepRow | undefined {
+  const ok = rows.filter(counts(minSentPps));
   return ok.reduce<StepRow | undefined>(
     (a, r) => (!a || r.subscribers > a.subscribers ? r : a),
     undefined,
@@ -47,12 +53,16 @@ export interface PeerRatio {
   vsJanusAtCommonStep: number;
 }
 
-/** One row per media node path of `rows` (one run): its figure against Janus's and the floor's. */
-export function peerRatios(rows: readonly StepRow[]): PeerRatio[] {
+/**
+ * One row per media node path of `rows` (one run): its figure against Janus's and the floor's,
+ * counting only steps whose publishers sent at least `minSentPps` (half the nominal rate, say).
+ */
+export function peerRatios(rows: readonly StepRow[], minSentPps = 0): PeerRatio[] {
+  const lossless = counts(minSentPps);
   const byPath = new Map<string, StepRow[]>();
   for (const r of rows) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
   const at = (path: string) => {
-    const best = highestLossless(byPath.get(path) ?? []);
+    const best = highestLossless(byPath.get(path) ?? [], minSentPps);
     return { step: best?.subscribers ?? 0, perCpuS: best ? deliveredPerCpuS(best) : Number.NaN };
   };
   const janus = at('janus');
