@@ -34,7 +34,7 @@ describe('svg plot', () => {
     expect(svg.match(/<path /g)).toHaveLength(2);
     expect(svg.match(/<circle /g)).toHaveLength(3);
     expect(svg).toContain('>a</text>');
-    expect(svg).toContain('T &lt;1&gt;');
+    expect(svg).toContain('<title>T &lt;1&gt;</title>');
   });
 
   it('leaves non-positive values out of a log axis', () => {

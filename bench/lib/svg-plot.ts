@@ -76,6 +76,7 @@ export function lineChart(c: Chart): string {
   const py = (y: number) => H - M.bottom - ((ty(y) - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<title>${esc(c.title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15">${esc(c.title)}</text>`,
   ];
