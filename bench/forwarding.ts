@@ -21,19 +21,33 @@
  * one worker thread, so this is what lets `fast-2w` (2 workers on cores 0,1 with twice the quota)
  * be compared with `fast-1w` (1 worker on core 0): more cores, more subscribers.
  *
+ * Peers (issue 18): `janus` runs Debian's Janus 1.1 (videoroom plugin, when /usr/bin/janus is
+ * installed; else "janus not installed, skipped") on the same workload, pinning and quota, in a
+ * network namespace of its own (forwarding/janus/); `floor` runs a native forwarder doing only
+ * what forwarding must (one AES-GCM decrypt per packet, per subscriber a header rewrite, an
+ * AES-GCM encrypt and a datagram of one sendmmsg; forwarding/floor/). With either, a table gives
+ * each media node path's delivered packets per CPU-second at its highest lossless step against
+ * theirs (project/Janus, project/floor). `--repeat 2` runs the paths twice, the second time in
+ * reverse order, for same-run ratios under a changing machine load; `--plots` writes the figures
+ * of pass 1 (pkt per CPU-second and loss vs subscribers) to docs/forwarding-*.svg.
+ *
  *   node bench/forwarding.ts [--paths stock,fast,fast-batch] [--publishers 4] [--rooms 1]
  *                            [--steps 10,25,50]
  *                            [--measure-ms 4000] [--warmup-ms 1500] [--ready-timeout-ms 15000]
  *                            [--node-cpu-quota 0.35] [--node-cpu-period-ms 10]
  *                            [--past-saturation 1.5,2] [--max-subscribers 400]
  *                            [--overload-lag-ms 400] [--overload-utilization-pct 85]
- *                            [--cpu-prof] [--no-pin]
+ *                            [--cpu-prof] [--no-pin] [--repeat 2] [--plots]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runFloorPath } from './forwarding/floor/floor-path.ts';
+import { runJanusPath } from './forwarding/janus/janus-path.ts';
+import { deliveredPerCpuS, PEERS, peerCharts, peerRatios } from './forwarding/peers.ts';
 import { topOfProfile } from './forwarding/profile-top.ts';
 import { type ModeOptions, type ModeResult, runMode, type StepRow } from './forwarding/run-mode.ts';
 import { type CpuQuota, cfsQuotaUs } from './lib/cgroup.ts';
@@ -82,6 +96,10 @@ const PATHS: Record<string, PathSpec> = {
   'fast-2w': { env: { FORWARDER: 'fast', WORKERS: '2' }, cores: '0,1', quotaScale: 2 },
   // The same pair with per-packet dgram sends instead of the native batched send.
   'fast-1w-dgram': { env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '1' }, cores: '0' },
+  // Peers on the same workload (bench/forwarding/janus/, bench/forwarding/floor/): Janus's
+  // videoroom, and the native floor of what forwarding must do; env is not theirs.
+  janus: { env: {}, stopAtCollapse: true },
+  floor: { env: {} },
   'fast-2w-dgram': {
     env: { FORWARDER: 'fast', FAST_SEND: 'dgram', WORKERS: '2' },
     cores: '0,1',
@@ -123,6 +141,13 @@ export interface ForwardingOptions
   overloadLagMs: number | undefined;
   overloadUtilizationPct: number | undefined;
   write: boolean;
+  /**
+   * Passes over the paths, alternating their order (pass 2 reversed, ...), so that paths
+   * compared in the same run share the machine's load; ratios are reported per pass.
+   */
+  repeat: number;
+  /** Write the peer comparison figures (SVG) into this directory (undefined: none). */
+  plotDir: string | undefined;
 }
 
 export const DEFAULTS: ForwardingOptions = {
@@ -143,6 +168,8 @@ export const DEFAULTS: ForwardingOptions = {
   overloadLagMs: undefined,
   overloadUtilizationPct: undefined,
   write: true,
+  repeat: 1,
+  plotDir: undefined,
   log: (line) => console.log(line),
 };
 
@@ -162,6 +189,8 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
       ? undefined
       : { cores: o.nodeCpuQuota, periodUs: Math.round(o.nodeCpuPeriodMs * 1000) };
   if (!Number.isInteger(o.rooms) || o.rooms < 1) throw new Error('--rooms must be an integer >= 1');
+  if (!Number.isInteger(o.repeat) || o.repeat < 1)
+    throw new Error('--repeat must be an integer >= 1');
   const quotaFor = (spec: PathSpec): CpuQuota | undefined =>
     cpuQuota && { ...cpuQuota, cores: cpuQuota.cores * (spec.quotaScale ?? 1) };
   // A bad value fails here, before any process starts.
@@ -171,56 +200,71 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
     if (q) cfsQuotaUs(q);
   }
   const loadBefore = os.loadavg();
+  o.log(machineHeader());
   const nodeSource = sourceFingerprint('media-node/src');
   const profileDir = fileURLToPath(new URL('./results/profiles/', import.meta.url));
   const rows: StepRow[] = [];
   const summary: Record<string, Record<string, unknown>> = {};
   const profiles: Record<string, unknown> = {};
   const quotas: Record<string, ModeResult['cpuQuota']> = {};
-  for (const [i, path] of o.paths.entries()) {
-    const spec = PATHS[path];
-    if (!spec) throw new Error(`unknown path ${path} (known: ${Object.keys(PATHS).join(', ')})`);
-    const profile = o.cpuProf && i === o.paths.length - 1;
-    if (profile) mkdirSync(profileDir, { recursive: true });
-    const mode: ModeOptions = {
-      path,
-      env: {
-        ...spec.env,
-        ...(o.overloadLagMs === undefined ? {} : { OVERLOAD_LAG_MS: String(o.overloadLagMs) }),
-        ...(o.overloadUtilizationPct === undefined
-          ? {}
-          : { OVERLOAD_UTILIZATION_PCT: String(o.overloadUtilizationPct) }),
-      },
-      publishers: o.publishers,
-      rooms: o.rooms,
-      steps: o.steps,
-      warmupMs: o.warmupMs,
-      measureMs: o.measureMs,
-      readyTimeoutMs: o.readyTimeoutMs,
-      joinConcurrency: o.joinConcurrency,
-      nodeCore: nodeCores(spec, canPin),
-      cpuQuota: quotaFor(spec),
-      cpuProfileDir: profile ? profileDir : undefined,
-      stopAtCollapse: spec.stopAtCollapse === true,
-      pastSaturation: o.pastSaturation,
-      maxSubscribers: o.maxSubscribers,
-      log: o.log,
-    };
-    const started = Date.now();
-    const result = await runMode(mode);
-    rows.push(...result.rows);
-    quotas[path] = result.cpuQuota;
-    summary[path] = {
-      ...sustained(result.rows),
-      sustainableUnbroken: result.sustainable.admitted,
-      sustainableStep: result.sustainable.step,
-      ...pastSaturation(result.rows, result.sustainable.admitted),
-      refusals: result.refusals,
-      ...(result.nodeDied ? { nodeDied: result.nodeDied } : {}),
-      idleRssMbPerSession: result.idleRssMb,
-    };
-    if (profile) profiles[path] = topOfProfile(profileDir, started, 8);
-    o.log(`${path}: done in ${Math.round((Date.now() - started) / 1000)} s`);
+  const order = (pass: number) => (pass % 2 === 0 ? o.paths : [...o.paths].reverse());
+  const passes: StepRow[][] = [];
+  for (let pass = 0; pass < o.repeat; pass++) {
+    const passRows: StepRow[] = [];
+    passes.push(passRows);
+    for (const [i, path] of order(pass).entries()) {
+      const key = pass === 0 ? path : `${path}#${pass + 1}`;
+      const spec = PATHS[path];
+      if (!spec) throw new Error(`unknown path ${path} (known: ${Object.keys(PATHS).join(', ')})`);
+      const profile = o.cpuProf && pass === o.repeat - 1 && i === o.paths.length - 1;
+      if (profile) mkdirSync(profileDir, { recursive: true });
+      const mode: ModeOptions = {
+        path,
+        env: {
+          ...spec.env,
+          ...(o.overloadLagMs === undefined ? {} : { OVERLOAD_LAG_MS: String(o.overloadLagMs) }),
+          ...(o.overloadUtilizationPct === undefined
+            ? {}
+            : { OVERLOAD_UTILIZATION_PCT: String(o.overloadUtilizationPct) }),
+        },
+        publishers: o.publishers,
+        rooms: o.rooms,
+        steps: o.steps,
+        warmupMs: o.warmupMs,
+        measureMs: o.measureMs,
+        readyTimeoutMs: o.readyTimeoutMs,
+        joinConcurrency: o.joinConcurrency,
+        nodeCore: nodeCores(spec, canPin),
+        cpuQuota: quotaFor(spec),
+        cpuProfileDir: profile ? profileDir : undefined,
+        stopAtCollapse: spec.stopAtCollapse === true,
+        pastSaturation: o.pastSaturation,
+        maxSubscribers: o.maxSubscribers,
+        log: o.log,
+      };
+      const started = Date.now();
+      const result =
+        path === 'janus'
+          ? await runJanusPath(mode)
+          : path === 'floor'
+            ? await runFloorPath(mode)
+            : await runMode(mode);
+      if (!result) continue;
+      passRows.push(...result.rows);
+      rows.push(...result.rows.map((r) => (pass === 0 ? r : { ...r, path: key })));
+      quotas[key] = result.cpuQuota;
+      summary[key] = {
+        ...sustained(result.rows),
+        sustainableUnbroken: result.sustainable.admitted,
+        sustainableStep: result.sustainable.step,
+        ...pastSaturation(result.rows, result.sustainable.admitted),
+        refusals: result.refusals,
+        ...(result.nodeDied ? { nodeDied: result.nodeDied } : {}),
+        idleRssMbPerSession: result.idleRssMb,
+      };
+      if (profile) profiles[path] = topOfProfile(profileDir, started, 8);
+      o.log(`${key}: done in ${Math.round((Date.now() - started) / 1000)} s`);
+    }
   }
   const base = summary.stock?.pktPerCpuS;
   for (const s of Object.values(summary)) {
@@ -263,6 +307,39 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
     })),
   );
   if (refusalRows.length > 0) printTable('Refused joins, by reply', refusalRows);
+  // Steps whose publishers sent less than half their nominal 100 pkt/s each do not count.
+  const minSentPps = (o.publishers * o.rooms * 100) / 2;
+  const ratios = passes.map((p) => peerRatios(p, minSentPps));
+  const hasPeers = o.paths.some((p) => (PEERS as readonly string[]).includes(p));
+  if (hasPeers) {
+    printTable(
+      `Same run: delivered packets per CPU-second of the server at the highest step with < 1 % loss and publishers at >= ${minSentPps} pkt/s (${machineHeader(loadBefore)})`,
+      ratios.flatMap((pass, i) =>
+        pass.map((r) => ({
+          pass: i + 1,
+          path: r.path,
+          step: r.step,
+          'pkt/cpu-s': Math.round(r.deliveredPerCpuS),
+          'janus step': r.janusStep,
+          'janus pkt/cpu-s': Math.round(r.janusPerCpuS),
+          'floor step': r.floorStep,
+          'floor pkt/cpu-s': Math.round(r.floorPerCpuS),
+          'project/janus': r.vsJanus,
+          'project/floor': r.vsFloor,
+          'common step': r.commonJanusStep,
+          'project/janus there': r.vsJanusAtCommonStep,
+        })),
+      ),
+    );
+  }
+  if (o.plotDir && hasPeers) {
+    mkdirSync(o.plotDir, { recursive: true });
+    const note = `${machineHeader(loadBefore)}; quota ${cpuQuota ? `${cpuQuota.cores} core` : 'none'}; pass 1`;
+    for (const [name, svg] of Object.entries(peerCharts(passes[0] ?? [], note))) {
+      writeFileSync(join(o.plotDir, name), svg);
+      o.log(`figure: ${join(o.plotDir, name)}`);
+    }
+  }
   for (const [path, top] of Object.entries(profiles)) {
     printTable(`CPU profile of the node (${path}), top self time`, top as never);
   }
@@ -274,6 +351,7 @@ export async function run(partial: Partial<ForwardingOptions> = {}): Promise<Ste
       load: { before: loadBefore, after: os.loadavg() },
       anchors: ANCHORS,
       summary,
+      peerRatios: ratios,
       profiles,
       rows,
     });
@@ -343,6 +421,7 @@ function sustained(rows: StepRow[]): Record<string, number> {
     nodeCpu: best.nodeCpu,
     pktPerCpuS: Math.round(best.pktPerCpuS),
     bestPktPerCpuS: Math.round(Math.max(...ok.map((r) => r.pktPerCpuS))),
+    deliveredPerCpuS: Math.round(deliveredPerCpuS(best)),
   };
 }
 
@@ -380,6 +459,19 @@ function display(r: StepRow): Record<string, string | number> {
   };
 }
 
+/**
+ * CPU model, cores, kernel and load average (now, and at the start when given): every run's
+ * header says what it ran on.
+ */
+function machineHeader(loadBefore?: number[]): string {
+  const load = loadBefore
+    ? `load ${loadText(loadBefore)} at start, ${loadText(os.loadavg())} at end`
+    : `load ${loadText(os.loadavg())}`;
+  return `${os.cpus()[0]?.model ?? 'unknown CPU'} x ${os.cpus().length}, kernel ${os.release()}, ${load}`;
+}
+
+const loadText = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
+
 function hasTaskset(): boolean {
   return spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 }
@@ -401,6 +493,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'overload-lag-ms': { type: 'string' },
       'overload-utilization-pct': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      repeat: { type: 'string' },
+      plots: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
     },
   });
@@ -430,6 +524,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(values['overload-utilization-pct']
       ? { overloadUtilizationPct: num('overload-utilization-pct') }
       : {}),
+    ...(values.repeat ? { repeat: num('repeat') } : {}),
+    ...(values.plots ? { plotDir: fileURLToPath(new URL('../docs/', import.meta.url)) } : {}),
     cpuProf: values['cpu-prof'] === true,
     pin: values['no-pin'] !== true,
   });

@@ -55,10 +55,8 @@ export class BenchPeer {
   tap: RtpTap | undefined;
   answerErrors = 0;
   readonly #t: PeerTarget;
-  readonly #audio = new MediaStreamTrack({ kind: 'audio' });
-  readonly #video = new MediaStreamTrack({ kind: 'video' });
+  readonly #tracks: ProbeTracks | undefined;
   #off: () => void = () => {};
-  #seq = 0;
 
   constructor(t: PeerTarget, id: string, publisher?: number) {
     this.#t = t;
@@ -67,8 +65,9 @@ export class BenchPeer {
     if (publisher === undefined) {
       this.pc.createDataChannel('bench');
     } else {
-      this.pc.addTransceiver(this.#audio, { direction: 'sendrecv' });
-      this.pc.addTransceiver(this.#video, { direction: 'sendrecv' });
+      this.#tracks = new ProbeTracks(publisher);
+      this.pc.addTransceiver(this.#tracks.audio, { direction: 'sendrecv' });
+      this.pc.addTransceiver(this.#tracks.video, { direction: 'sendrecv' });
     }
   }
 
@@ -103,29 +102,12 @@ export class BenchPeer {
 
   /** Publishers: one audio (~100 B) and one video (~1000 B) packet, probe-stamped. */
   sendTick(sentAtMs: number): number {
-    const p = this.publisher;
-    if (p === undefined) return 0;
-    const seq = this.#seq++;
-    const at = (ssrc: number, ts: number, marker: boolean) =>
-      new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: ts >>> 0, ssrc, marker });
-    this.#audio.writeRtp(
-      new RtpPacket(at(1, seq * 960, false), probePayload(p, KIND_AUDIO, seq, 100, sentAtMs)),
-    );
-    this.#video.writeRtp(
-      new RtpPacket(at(2, seq * 3_000, true), probePayload(p, KIND_VIDEO, seq, 1_000, sentAtMs)),
-    );
-    return 2;
+    return this.#tracks?.sendTick(sentAtMs) ?? 0;
   }
 
   /** True once every expected (publisher, kind) stream of `publishers` has arrived at least once. */
   receivesAll(publishers: readonly number[]): boolean {
-    const seen = this.tap?.seen;
-    if (!seen) return false;
-    for (const p of publishers) {
-      if (p === this.publisher) continue;
-      if (!seen.has(p * 2 + KIND_AUDIO) || !seen.has(p * 2 + KIND_VIDEO)) return false;
-    }
-    return true;
+    return receivesAll(this.tap?.seen, publishers, this.publisher);
   }
 
   async close(): Promise<void> {
@@ -141,4 +123,45 @@ export class BenchPeer {
     });
     if (res.status !== 204) throw new Error(`answer refused: ${res.status}`);
   }
+}
+
+/** A publisher's audio and video tracks, sending probe-stamped packets (any signaling). */
+export class ProbeTracks {
+  readonly audio = new MediaStreamTrack({ kind: 'audio' });
+  readonly video = new MediaStreamTrack({ kind: 'video' });
+  readonly #publisher: number;
+  #seq = 0;
+
+  constructor(publisher: number) {
+    this.#publisher = publisher;
+  }
+
+  /** One audio (~100 B) and one video (~1000 B) packet; returns 2. */
+  sendTick(sentAtMs: number): number {
+    const p = this.#publisher;
+    const seq = this.#seq++;
+    const at = (ssrc: number, ts: number, marker: boolean) =>
+      new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: ts >>> 0, ssrc, marker });
+    this.audio.writeRtp(
+      new RtpPacket(at(1, seq * 960, false), probePayload(p, KIND_AUDIO, seq, 100, sentAtMs)),
+    );
+    this.video.writeRtp(
+      new RtpPacket(at(2, seq * 3_000, true), probePayload(p, KIND_VIDEO, seq, 1_000, sentAtMs)),
+    );
+    return 2;
+  }
+}
+
+/** True once `seen` has every (publisher, kind) stream of `publishers` but `self`'s own. */
+export function receivesAll(
+  seen: ReadonlySet<number> | undefined,
+  publishers: readonly number[],
+  self: number | undefined,
+): boolean {
+  if (!seen) return false;
+  for (const p of publishers) {
+    if (p === self) continue;
+    if (!seen.has(p * 2 + KIND_AUDIO) || !seen.has(p * 2 + KIND_VIDEO)) return false;
+  }
+  return true;
 }

@@ -185,8 +185,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     async addPublishers() {
       for (let r = 0; r < rooms; r++) {
         for (const g of publishersOf(r, o.publishers)) {
-          const pub = new BenchPeer(targets[r] as (typeof targets)[number], `pub-${g}`, g);
-          await pub.join();
+          const pub = await joinPublisher(targets[r] as (typeof targets)[number], g, o.log);
           publishers.push(pub);
           peers.push(pub);
           roomOf.set(pub, r);
@@ -364,6 +363,33 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     },
   };
   return rig;
+}
+
+/** Publishers joins refused (the node's guard on a busy machine) are retried this often. */
+const PUBLISHER_JOIN_ATTEMPTS = 5;
+
+/**
+ * Joins publisher `g`, retrying after a refusal (the node's overload guard refuses when its
+ * event loop lags, which a loaded machine can cause at start): without publishers there is no
+ * path to measure.
+ */
+async function joinPublisher(
+  target: ConstructorParameters<typeof BenchPeer>[0],
+  g: number,
+  log: (line: string) => void,
+): Promise<BenchPeer> {
+  for (let attempt = 1; ; attempt++) {
+    const pub = new BenchPeer(target, `pub-${g}`, g);
+    try {
+      await pub.join();
+      return pub;
+    } catch (error) {
+      await pub.close();
+      if (!(error instanceof Refused) || attempt >= PUBLISHER_JOIN_ATTEMPTS) throw error;
+      log(`publisher ${g} refused (${error.kind}), retrying`);
+      await sleep(Number(error.retryAfter ?? 1) * 1000);
+    }
+  }
 }
 
 /** Loss in percent of `received` against `expected` (NaN when nothing was expected). */

@@ -12,7 +12,29 @@
  * to e.g. 1.5x and 2x the sustainable count after the listed steps.
  */
 import type { CpuQuota } from '../lib/cgroup.ts';
-import { type CohortTally, lossPct, type Rig, startRig } from './rig.ts';
+import type { NodeUnderTest } from './node-under-test.ts';
+import { type CohortTally, lossPct, type Rig, type RigOptions, startRig } from './rig.ts';
+
+/**
+ * What a step loop needs of a rig: the media node's (rig.ts) or another server's on the same
+ * workload (janus/janus-rig.ts).
+ */
+export interface MeasuredRig
+  extends Pick<
+    Rig,
+    | 'refusals'
+    | 'rssIdleBytes'
+    | 'joinFailures'
+    | 'addPublishers'
+    | 'addSubscribers'
+    | 'startMedia'
+    | 'waitReady'
+    | 'measure'
+    | 'close'
+  > {
+  readonly node: Pick<NodeUnderTest, 'cpuLimit' | 'rssBytes' | 'exit'>;
+  readonly peers: readonly { readonly publisher: number | undefined }[];
+}
 
 /** A step past which the node is considered collapsed (see `stopAtCollapse`). */
 const COLLAPSE_LOSS = 0.25;
@@ -42,6 +64,8 @@ export interface ModeOptions {
   /** Never offer more subscribers than this (the harness's own limit). */
   maxSubscribers: number;
   log(line: string): void;
+  /** The server under test and its peers (default: a media node, rig.ts). */
+  startRig?: (o: RigOptions) => Promise<MeasuredRig>;
 }
 
 export interface StepRow {
@@ -138,7 +162,7 @@ export interface ModeResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runMode(o: ModeOptions): Promise<ModeResult> {
-  const rig = await startRig(o);
+  const rig = await (o.startRig ?? startRig)(o);
   const limit = rig.node.cpuLimit;
   const cpuQuota = limit
     ? {
@@ -300,7 +324,7 @@ export async function runMode(o: ModeOptions): Promise<ModeResult> {
   };
 }
 
-function admitted(rig: Rig): number {
+function admitted(rig: MeasuredRig): number {
   return rig.peers.filter((p) => p.publisher === undefined).length;
 }
 
