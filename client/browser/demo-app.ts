@@ -138,7 +138,7 @@ async function join(): Promise<void> {
     peerFactory: ({ iceServers }) => {
       const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
       const stream = localStream;
-      if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+      if (stream) publishStream(pc, stream);
       // Always able to receive, even with nothing to publish.
       if (!stream) {
         pc.addTransceiver('audio', { direction: 'recvonly' });

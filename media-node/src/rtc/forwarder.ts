@@ -49,8 +49,6 @@ export class WeriftSenderForwarder implements Forwarder {
   /** Added to the source's sequence numbers (mod 2^16) and timestamps (mod 2^32): layer switches. */
   seqOffset = 0;
   tsOffset = 0;
-  /** Only this layer is sent (echo of a simulcast track: its highest); -1: every packet. */
-  onlyLayer = -1;
 
   constructor(
     sender: RTCRtpSender,
@@ -66,8 +64,8 @@ export class WeriftSenderForwarder implements Forwarder {
     this.#publisherExtensions = publisherExtensions;
   }
 
-  forward(rtp: RtpPacket, layer = 0): void {
-    if (this.#closed || (this.onlyLayer >= 0 && layer !== this.onlyLayer)) return;
+  forward(rtp: RtpPacket): void {
+    if (this.#closed) return;
     this.#counters.packetsOut++;
     this.#counters.bytesOut += rtp.payload.length;
     this.#onSent();

@@ -103,6 +103,28 @@ export class Forwarding {
   ): SubscriberForwarder {
     return new SubscriberForwarder(this, this.#o, sender, onSent, publisherExtensions, source);
   }
+
+  /**
+   * An echo session's own track sent back on its own transceiver: werift's stock sender (as
+   * before simulcast), not counted as a subscription, with the same layer choice (the highest
+   * layer the publisher sends) and continuity across switches.
+   */
+  createEcho(
+    sender: RTCRtpSender,
+    publisherExtensions: PublisherExtensions,
+    source: LayerSource,
+  ): SubscriberForwarder {
+    const echo = new SubscriberForwarder(
+      this,
+      this.#o,
+      sender,
+      () => {},
+      publisherExtensions,
+      source,
+      true,
+    );
+    return echo;
+  }
 }
 
 export class SubscriberForwarder implements Forwarder {
@@ -121,6 +143,8 @@ export class SubscriberForwarder implements Forwarder {
   #mask: number;
   /** The layer of the last packet sent (-1: none yet), to tell up from down at a switch. */
   #sentLayer = -1;
+  /** An echo forwarder: stock path, not counted in `live`. */
+  readonly #echo: boolean;
 
   constructor(
     f: Forwarding,
@@ -129,8 +153,10 @@ export class SubscriberForwarder implements Forwarder {
     onSent: () => void,
     publisherExtensions: PublisherExtensions,
     source: LayerSource,
+    echo = false,
   ) {
     this.#f = f;
+    this.#echo = echo;
     this.#o = o;
     this.#sender = sender;
     this.#onSent = onSent;
@@ -141,7 +167,7 @@ export class SubscriberForwarder implements Forwarder {
       ranks: source.ranks,
       requestKeyframe: (layer) => source.requestKeyframe(layer),
     });
-    if (f.path === 'stock') this.#useStock();
+    if (echo || f.path === 'stock') this.#useStock();
     else f.live.pending++;
   }
 
@@ -277,7 +303,7 @@ export class SubscriberForwarder implements Forwarder {
       live.fast--;
     } else if (this.#stock) {
       this.#stock.close();
-      live.stock--;
+      if (!this.#echo) live.stock--;
     } else {
       live.pending--;
     }
@@ -292,6 +318,6 @@ export class SubscriberForwarder implements Forwarder {
       this.#publisherExtensions,
     );
     this.#applyOffsets();
-    this.#f.live.stock++;
+    if (!this.#echo) this.#f.live.stock++;
   }
 }

@@ -629,17 +629,15 @@ export class Session {
     else announce();
   }
 
-  /** Echo: the session's own track back on its transceiver (a simulcast track's top layer). */
+  /** Echo: the session's own track back on its transceiver (the highest layer it sends). */
   #echo(transceiver: RTCRtpTransceiver, published: PublishedTrack): void {
-    const echo = new WeriftSenderForwarder(
-      transceiver.sender,
-      this.#o.counters,
-      () => {},
-      this.#o.report,
-      () => transceiver.headerExtensions,
+    published.add(
+      this.#o.forwarding.createEcho(
+        transceiver.sender,
+        () => transceiver.headerExtensions,
+        published,
+      ),
     );
-    if (published.simulcast) echo.onlyLayer = published.layers.length - 1;
-    published.add(echo);
   }
 
   #onDataChannel(channel: RTCDataChannel): void {
