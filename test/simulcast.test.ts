@@ -6,10 +6,11 @@
  * stays on f. Pausing stops that subscriber's video within a second; resuming brings it back on
  * a keyframe, still without a gap. The node counts the switch.
  */
-import type { RtpPacket } from 'werift';
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SubscriptionView } from '../shared/api.ts';
+import type { RtpPacket } from 'werift';
 import { MediaApiError } from '../client/errors.ts';
+import type { SubscriptionView } from '../shared/api.ts';
 import { parseMetrics, sampleValue } from './support/prometheus.ts';
 import {
   joinSimulcastPublisher,
@@ -177,7 +178,10 @@ describe('simulcast: per-subscriber layers', () => {
     const unknown = await refused({ maxLayer: 'h' }, `${b.sessionId()}:99`);
     expect(unknown).toBeInstanceOf(MediaApiError);
     expect(unknown).toMatchObject({ status: 404, code: 'track_not_found' });
-    expect(await refused({ maxLayer: 'x' })).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(await refused({ maxLayer: 'x' })).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+    });
     expect(await refused({})).toMatchObject({ status: 400, code: 'invalid_request' });
   });
 });

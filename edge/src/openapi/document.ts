@@ -13,6 +13,8 @@ import {
   listSessionsQuerySchema,
   offerSchema,
   SESSION_STATES,
+  subscriptionChangeSchema,
+  subscriptionViewSchema,
 } from '../../../shared/api.ts';
 import { ERROR_STATUS } from '../../../shared/errors.ts';
 import { ingestPaths } from './ingest-paths.ts';
@@ -165,6 +167,28 @@ export function openApiDocument(): Json {
           summary: 'Trickle ICE candidates (at most MAX_ICE_CANDIDATES per session)',
           requestBody: body(candidatesSchema),
           responses: responses.for(204, null, [400, 401, 403, 404, 409, 429, 503]),
+        },
+      },
+      '/api/media/sessions/{id}/subscriptions/{trackId}': {
+        parameters: [
+          sessionId,
+          { name: 'trackId', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        put: {
+          summary:
+            'Cap (`maxLayer`: q, h or f of a simulcast track) or pause what this session receives ' +
+            'of one track; applied by the media node within 1 s (a new layer starts on its next ' +
+            'keyframe). 404 `track_not_found` for a track the session does not receive.',
+          requestBody: body(subscriptionChangeSchema),
+          responses: {
+            200: {
+              description: 'the subscription as applied',
+              content: {
+                'application/json': { schema: z.toJSONSchema(subscriptionViewSchema) },
+              },
+            },
+            ...responses.errors([400, 401, 403, 404, 409, 503]),
+          },
         },
       },
       '/api/media/sessions/{id}/events': {
