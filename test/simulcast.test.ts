@@ -96,7 +96,7 @@ function videoTrackId(p: WeriftParticipant): string {
       ev.kind === 'video' &&
       ev.publisherSessionId === publisher?.sessionId(),
   );
-  if (!e || e.type !== 'track') throw new Error('no track event for the publisher');
+  if (e?.type !== 'track') throw new Error('no track event for the publisher');
   return e.trackId;
 }
 

@@ -15,6 +15,7 @@ import {
   requestDemoToken,
   tabName,
 } from './demo-link.ts';
+import { publishStream } from './publish.ts';
 import { VideoGrid } from './video-grid.ts';
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {

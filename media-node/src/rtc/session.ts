@@ -26,7 +26,6 @@ import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
 import { withTimeout } from '../util/timers.ts';
-import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding } from './forwarding.ts';
 import type { TargetLayer } from './layers.ts';
 import { Negotiator } from './negotiator.ts';
