@@ -4,7 +4,8 @@
  * `q` with `PUT .../subscriptions/:trackId`: it moves to q within a second, on a keyframe the
  * node asked the publisher's q layer for, with one continuous sequence of numbers; the other
  * stays on f. Pausing stops that subscriber's video within a second; resuming brings it back on
- * a keyframe, still without a gap. The node counts the switch.
+ * a keyframe, still without a gap. The node counts the switch. Dynacast: a layer nobody
+ * receives is paused at the publisher (a `layers` event) and resumed when someone needs it.
  */
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -112,14 +113,16 @@ describe('simulcast: per-subscriber layers', () => {
       a.until('20 packets of f', () => onF(gotA), 20_000),
       b.until('20 packets of f', () => onF(gotB), 20_000),
     ]);
-    // Both started on the top layer, at a keyframe of it.
+    // Each subscriber's forwarder asked the publisher's f layer for a keyframe (a PLI to the
+    // SSRC the node learnt from f's packets), and both started on the top layer at a keyframe.
+    expect(publisher.pliKeyframes.f).toBeGreaterThan(0);
     for (const list of [gotA, gotB]) {
       expect(list[0]?.keyframeWidth).toBe(LAYER_WIDTH.f);
       expect(new Set(list.map((g) => g.layer))).toEqual(new Set(['f']));
     }
 
     const trackId = videoTrackId(b);
-    const pliBefore = publisher.pliKeyframes.q;
+    const keyframesBefore = publisher.keyframes.q;
     const capped: SubscriptionView = await b.participant.setSubscription(trackId, {
       maxLayer: 'q',
     });
@@ -129,9 +132,10 @@ describe('simulcast: per-subscriber layers', () => {
     const firstQ = gotB.findIndex((g) => g.layer === 'q');
     const switchAt = gotB[firstQ] as Got;
     expect(switchAt.at - cappedAt).toBeLessThan(APPLY_MS);
-    // The switch is on a keyframe of q, one the node asked the publisher for.
+    // The switch is on a keyframe of q, one the node asked the publisher for (by PLI, or by
+    // resuming q, which dynacast had paused: nobody needed it; the periodic one is 30 s away).
     expect(switchAt.keyframeWidth).toBe(LAYER_WIDTH.q);
-    expect(publisher.pliKeyframes.q).toBeGreaterThan(pliBefore);
+    expect(publisher.keyframes.q).toBeGreaterThan(keyframesBefore);
     const countB = gotB.length;
     await b.until('20 more packets', () => gotB.length >= countB + 20, 10_000);
     expect(gotB.slice(firstQ).every((g) => g.layer === 'q')).toBe(true);
@@ -141,6 +145,16 @@ describe('simulcast: per-subscriber layers', () => {
     expect(new Set(gotA.map((g) => g.layer))).toEqual(new Set(['f']));
     expectContinuous(gotA);
 
+    // Dynacast: nobody receives h now: the publisher is told to send q and f only, and h stops.
+    await b.until(
+      'layers [q, f]',
+      () => publisher?.layerEvents.at(-1)?.active.join() === 'q,f',
+      10_000,
+    );
+    const hSent = publisher.sent.h;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(publisher.sent.h).toBe(hSent);
+
     // Pause: nothing arrives after the pause took effect (1 s), for 1.5 s more.
     await b.participant.setSubscription(trackId, { paused: true });
     await new Promise((r) => setTimeout(r, APPLY_MS));
@@ -149,6 +163,8 @@ describe('simulcast: per-subscriber layers', () => {
     expect(gotB.length).toBe(pausedCount);
     const aCount = gotA.length;
     await a.until('alice goes on', () => gotA.length > aCount + 5, 5_000);
+    // Only f is received now (bob paused): q is paused at the publisher too.
+    await b.until('layers [f]', () => publisher?.layerEvents.at(-1)?.active.join() === 'f', 10_000);
 
     // Resume: q again within 1 s, on a keyframe, the numbering going on from before the pause.
     const resumed = await b.participant.setSubscription(trackId, { paused: false });
@@ -159,6 +175,8 @@ describe('simulcast: per-subscriber layers', () => {
     expect(back.at - resumedAt).toBeLessThan(APPLY_MS);
     expect(back).toMatchObject({ layer: 'q', keyframeWidth: LAYER_WIDTH.q });
     expectContinuous(gotB);
+    // Resuming asked the publisher for q again at once.
+    expect(publisher.layerEvents.at(-1)?.active).toEqual(['q', 'f']);
 
     const metrics = parseMetrics(
       await (await fetch(`${stack.nodes.find((n) => n.id === b.nodeId())?.url}/metrics`)).text(),

@@ -9,6 +9,9 @@
  * payload byte names the layer (`q`, `h`, `f`). A layer sends a keyframe when a PLI names its
  * SSRC, and otherwise only every `keyframeIntervalMs`, so a switch on a keyframe shortly after
  * a request proves the request reached the publisher.
+ *
+ * Dynacast: it honours the node's `layers` events as the SDK's browser peer does (a layer not
+ * listed stops; one listed again restarts with a keyframe, as an encoder does).
  */
 import { randomInt } from 'node:crypto';
 import {
@@ -39,6 +42,7 @@ interface LayerState {
   ts: number;
   keyframeDue: boolean;
   lastKeyframeAt: number;
+  active: boolean;
 }
 
 export interface SimulcastPublisher {
@@ -47,6 +51,10 @@ export interface SimulcastPublisher {
   /** Keyframes sent per layer, and those sent because a PLI asked. */
   keyframes: Record<Layer, number>;
   pliKeyframes: Record<Layer, number>;
+  /** Packets sent per layer. */
+  sent: Record<Layer, number>;
+  /** The `layers` events received (dynacast), in order, with their arrival time. */
+  layerEvents: Array<{ at: number; active: string[] }>;
   leave(): Promise<void>;
 }
 
@@ -83,6 +91,8 @@ export async function joinSimulcastPublisher(options: {
   const keyframeIntervalMs = options.keyframeIntervalMs ?? 30_000;
   const keyframes: Record<Layer, number> = { q: 0, h: 0, f: 0 };
   const pliKeyframes: Record<Layer, number> = { q: 0, h: 0, f: 0 };
+  const sent: Record<Layer, number> = { q: 0, h: 0, f: 0 };
+  const layerEvents: SimulcastPublisher['layerEvents'] = [];
   const layers = new Map<Layer, LayerState>(
     LAYERS.map((rid) => [
       rid,
@@ -92,6 +102,7 @@ export async function joinSimulcastPublisher(options: {
         ts: randomInt(0, 2 ** 31),
         keyframeDue: true,
         lastKeyframeAt: 0,
+        active: true,
       },
     ]),
   );
@@ -122,6 +133,7 @@ export async function joinSimulcastPublisher(options: {
     if (!midId || !ridId || payloadType === undefined || !t.mid) return;
     const now = Date.now();
     for (const [rid, l] of layers) {
+      if (!l.active) continue;
       const key = l.keyframeDue || now - l.lastKeyframeAt >= keyframeIntervalMs;
       if (key) {
         l.keyframeDue = false;
@@ -142,6 +154,7 @@ export async function joinSimulcastPublisher(options: {
           { id: ridId, payload: Buffer.from(rid) },
         ],
       });
+      sent[rid]++;
       dtls.sendRtp(syntheticVp8(rid, key), header).catch(() => {});
     }
   };
@@ -159,12 +172,23 @@ export async function joinSimulcastPublisher(options: {
       return wrapWeriftPeer(pc) as never;
     },
   });
+  participant.on('event', (event) => {
+    if (event.type !== 'layers') return;
+    layerEvents.push({ at: performance.now(), active: event.active });
+    for (const [rid, l] of layers) {
+      const on = event.active.includes(rid);
+      if (on && !l.active) l.keyframeDue = true;
+      l.active = on;
+    }
+  });
   await participant.join();
   return {
     participant,
     sessionId: () => participant.session?.info?.sessionId ?? '',
     keyframes,
     pliKeyframes,
+    sent,
+    layerEvents,
     leave: async () => {
       clearInterval(timer);
       offRtcp?.();

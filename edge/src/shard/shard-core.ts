@@ -417,6 +417,7 @@ export class ShardCore {
       case 'offer':
       case 'participant':
       case 'speaker':
+      case 'layers':
         break;
       default:
         assertNever(body);

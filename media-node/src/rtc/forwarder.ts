@@ -24,6 +24,8 @@ export interface Forwarder {
    * starts a keyframe (always true for audio), `now` its arrival (`performance.now()`).
    */
   forward(rtp: RtpPacket, layer?: number, keyframe?: boolean, now?: number): void;
+  /** The layer this subscriber needs the publisher to send (-1: none; absent: the highest). */
+  neededLayer?(): number;
   /** Stops forwarding; idempotent. */
   close(): void;
 }

@@ -22,7 +22,7 @@ import type { FastSenderForwarder } from '../fast/fast-sender-forwarder.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
 import { type Forwarder, type PublisherExtensions, WeriftSenderForwarder } from './forwarder.ts';
-import { LayerSelector, Offer, type TargetLayer } from './layers.ts';
+import { LayerSelector, neededLayer, Offer, type TargetLayer } from './layers.ts';
 import { stockSent } from './quality/werift-stats.ts';
 import { StreamRewriter } from './stream-rewriter.ts';
 
@@ -35,6 +35,8 @@ export interface LayerSource {
   readonly activeMask: number;
   readonly codec: { clockRate: number } | undefined;
   requestKeyframe(layer: number): void;
+  /** A subscriber's target changed (dynacast recomputes what the publisher must send). */
+  targetsChanged?(): void;
 }
 
 /** A single-layer audio source, for forwarders created without a track (tests, benchmarks). */
@@ -173,7 +175,13 @@ export class SubscriberForwarder implements Forwarder {
 
   /** What this subscriber should get of the track: at most a layer, or `paused`. */
   setTarget(target: TargetLayer): void {
+    if (target === this.#select.target) return;
     this.#select.setTarget(target);
+    this.#source.targetsChanged?.();
+  }
+
+  neededLayer(): number {
+    return neededLayer(this.#source.ranks, this.#select.target);
   }
 
   get target(): TargetLayer {

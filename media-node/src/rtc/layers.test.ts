@@ -32,8 +32,8 @@ describe('chooseLayer', () => {
     expect(chooseLayer([0, 1, 2], 0b011, 2)).toBe(1);
   });
 
-  it('falls back to the lowest active layer above the cap, and waits for the cap when none is active', () => {
-    expect(chooseLayer([0, 1, 2], 0b110, 0)).toBe(1);
+  it('never exceeds the cap: waits for the highest layer within it when none is active', () => {
+    expect(chooseLayer([0, 1, 2], 0b110, 0)).toBe(0);
     expect(chooseLayer([0, 1, 2], 0, 1)).toBe(1);
   });
 

@@ -35,23 +35,24 @@ export function maxRankOf(target: LayerRid): number {
 
 /**
  * The layer (index into `ranks`, sorted ascending) to forward: the highest active one within
- * `maxRank`; if none is active within it, the lowest active one (something beats nothing); if
- * no layer is active, the highest within `maxRank` (to wait for).
+ * `maxRank`; if none is active within it, the highest within it, to wait for (a cap is never
+ * exceeded: a thumbnail does not get the full layer because its own is paused or late).
  */
 export function chooseLayer(ranks: readonly number[], activeMask: number, maxRank: number): number {
   let within = -1;
   let activeWithin = -1;
-  let lowestActive = -1;
   for (let i = 0; i < ranks.length; i++) {
-    const active = (activeMask & (1 << i)) !== 0;
-    if (active && lowestActive < 0) lowestActive = i;
     if ((ranks[i] ?? 0) > maxRank) continue;
     within = i;
-    if (active) activeWithin = i;
+    if ((activeMask & (1 << i)) !== 0) activeWithin = i;
   }
   if (activeWithin >= 0) return activeWithin;
-  if (lowestActive >= 0) return lowestActive;
   return Math.max(within, 0);
+}
+
+/** The layer a target needs the publisher to send (-1: none, paused). */
+export function neededLayer(ranks: readonly number[], target: TargetLayer): number {
+  return target === 'paused' ? -1 : chooseLayer(ranks, 0, maxRankOf(target));
 }
 
 /** What the forwarder does with a packet the selector was offered. */

@@ -24,6 +24,12 @@ import { TrackLayer } from './track-layer.ts';
  */
 export const LAYER_IDLE_MS = 1_500;
 const LAYER_CHECK_MS = 500;
+/**
+ * Dynacast: a layer nobody needs any more is paused at the publisher this long after (a viewer
+ * toggling a tile back and forth does not make the encoder stop and restart); a layer someone
+ * needs is asked for at once.
+ */
+export const DYNACAST_PAUSE_MS = 2_000;
 
 export interface PublishedTrackOptions {
   id: string;
@@ -68,6 +74,13 @@ export class PublishedTrack {
   readonly #offs: Array<() => void> = [];
   #keyframeCodec: KeyframeCodec | undefined;
   #layerTimer: NodeJS.Timeout | undefined;
+  /**
+   * Dynacast (simulcast only): told which layers (rids, lowest first) the publisher should send;
+   * the session turns it into a `layers` event. Bit mask of the last told (all: as published).
+   */
+  onLayers: ((active: string[]) => void) | undefined;
+  #announced = -1;
+  #dynacastTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(o: PublishedTrackOptions) {
@@ -210,11 +223,51 @@ export class PublishedTrack {
   }
 
   add(forwarder: Forwarder): void {
-    if (!this.#closed) this.#forwarders.add(forwarder);
+    if (this.#closed) return;
+    this.#forwarders.add(forwarder);
+    this.targetsChanged();
   }
 
   remove(forwarder: Forwarder): void {
-    this.#forwarders.delete(forwarder);
+    if (this.#forwarders.delete(forwarder)) this.targetsChanged();
+  }
+
+  /**
+   * Dynacast: the layers the forwarders need (each its target's layer; a paused one none) are
+   * what the publisher should send. A layer more is announced at once, a layer less after
+   * `DYNACAST_PAUSE_MS` if still unneeded.
+   */
+  targetsChanged(): void {
+    if (this.#closed || !this.simulcast || !this.onLayers) return;
+    if (this.#announced < 0) this.#announced = (1 << this.layers.length) - 1;
+    const needed = this.#needed();
+    if ((needed & ~this.#announced) !== 0) this.#announce(this.#announced | needed);
+    if (needed === this.#announced) {
+      clearTimeout(this.#dynacastTimer);
+      this.#dynacastTimer = undefined;
+      return;
+    }
+    this.#dynacastTimer ??= setTimeout(() => {
+      this.#dynacastTimer = undefined;
+      const now = this.#needed();
+      if (!this.#closed && now !== this.#announced) this.#announce(now);
+    }, DYNACAST_PAUSE_MS);
+  }
+
+  #needed(): number {
+    const top = this.layers.length - 1;
+    let mask = 0;
+    for (const f of this.#forwarders) {
+      const layer = f.neededLayer ? f.neededLayer() : top;
+      if (layer >= 0) mask |= 1 << layer;
+    }
+    return mask;
+  }
+
+  #announce(mask: number): void {
+    this.#announced = mask;
+    const active = this.layers.flatMap((l, i) => ((mask & (1 << i)) !== 0 ? [l.rid ?? ''] : []));
+    this.onLayers?.(active);
   }
 
   /**
@@ -231,6 +284,9 @@ export class PublishedTrack {
     this.#closed = true;
     clearInterval(this.#layerTimer);
     this.#layerTimer = undefined;
+    clearTimeout(this.#dynacastTimer);
+    this.#dynacastTimer = undefined;
+    this.onLayers = undefined;
     for (const off of this.#offs.splice(0)) off();
     for (const forwarder of this.#forwarders) forwarder.close();
     this.#forwarders.clear();

@@ -621,8 +621,14 @@ export class Session {
     // let the room subscribe) once they are all layers of the track.
     const announce = () => {
       if (this.#closed) return;
+      if (published.simulcast) {
+        // Dynacast: the publisher pauses the layers nobody receives (the SDK sets
+        // `encodings[i].active`), and resumes them when someone needs them.
+        published.onLayers = (active) => this.notify({ type: 'layers', trackId: id, active });
+      }
       if (this.echo) this.#echo(transceiver, published);
       this.#o.hooks.onTrack(this, published);
+      published.targetsChanged();
     };
     if (simulcast) queueMicrotask(guard(this.#o.report, 'track', announce));
     else announce();
