@@ -105,31 +105,45 @@ describe('PublishedTrack dynacast', () => {
     return { published, told, forwarder };
   }
 
-  it('orders layers by quality and pauses what nobody needs after 2 s, resumes at once', () => {
+  it('pauses the layers above every target after 2 s and resumes them at once', () => {
     const { published, told, forwarder } = simulcastTrack();
     expect(published.rids).toEqual(['q', 'h', 'f']);
-    const top = forwarder(2);
-    published.add(top);
+    const thumb = forwarder(0);
+    published.add(thumb);
     expect(told).toEqual([]);
     vi.advanceTimersByTime(1_999);
     expect(told).toEqual([]);
     vi.advanceTimersByTime(1);
-    expect(told).toEqual([['f']]);
-    const thumb = forwarder(0);
-    published.add(thumb);
-    expect(told.at(-1)).toEqual(['q', 'f']);
+    expect(told).toEqual([['q']]);
+    const tile = forwarder(1);
+    published.add(tile);
+    expect(told.at(-1)).toEqual(['q', 'h']);
     // A brief change back and forth within the delay pauses nothing.
-    thumb.layer = -1;
+    tile.layer = -1;
     published.targetsChanged();
     vi.advanceTimersByTime(1_000);
-    thumb.layer = 0;
+    tile.layer = 1;
     published.targetsChanged();
     vi.advanceTimersByTime(5_000);
-    expect(told).toEqual([['f'], ['q', 'f']]);
-    published.remove(thumb);
-    published.remove(top);
+    expect(told).toEqual([['q'], ['q', 'h']]);
+    // Layers below the highest target stay on, received or not.
+    thumb.layer = -1;
+    published.targetsChanged();
+    vi.advanceTimersByTime(5_000);
+    expect(told).toEqual([['q'], ['q', 'h']]);
+    published.add(forwarder(2));
+    expect(told.at(-1)).toEqual(['q', 'h', 'f']);
+    published.remove(tile);
+    published.close();
+  });
+
+  it('pauses every layer when nobody subscribes', () => {
+    const { published, told, forwarder } = simulcastTrack();
+    const one = forwarder(2);
+    published.add(one);
+    published.remove(one);
     vi.advanceTimersByTime(2_000);
-    expect(told.at(-1)).toEqual([]);
+    expect(told).toEqual([[]]);
     published.close();
   });
 });

@@ -233,9 +233,12 @@ export class PublishedTrack {
   }
 
   /**
-   * Dynacast: the layers the forwarders need (each its target's layer; a paused one none) are
-   * what the publisher should send. A layer more is announced at once, a layer less after
-   * `DYNACAST_PAUSE_MS` if still unneeded.
+   * Dynacast: the publisher sends every layer up to the highest one a forwarder targets (a
+   * paused forwarder targets none); the layers above it are paused. Layers below stay on even
+   * when nobody receives them: they are the fallback when the publisher's own uplink drops a
+   * higher one (it stops f when its bandwidth estimate falls), and pausing them too would leave
+   * such a subscriber nothing to fall back to. A layer more is announced at once, a layer less
+   * after `DYNACAST_PAUSE_MS` if still unneeded.
    */
   targetsChanged(): void {
     if (this.#closed || !this.simulcast || !this.onLayers) return;
@@ -256,12 +259,11 @@ export class PublishedTrack {
 
   #needed(): number {
     const top = this.layers.length - 1;
-    let mask = 0;
+    let highest = -1;
     for (const f of this.#forwarders) {
-      const layer = f.neededLayer ? f.neededLayer() : top;
-      if (layer >= 0) mask |= 1 << layer;
+      highest = Math.max(highest, f.neededLayer ? f.neededLayer() : top);
     }
-    return mask;
+    return (1 << (highest + 1)) - 1;
   }
 
   #announce(mask: number): void {
