@@ -622,6 +622,7 @@ export class Session {
     const announce = () => {
       if (this.#closed) return;
       if (published.simulcast) {
+        keepSimulcastInOffers(transceiver);
         // Dynacast: the publisher pauses the layers nobody receives (the SDK sets
         // `encodings[i].active`), and resumes them when someone needs them.
         published.onLayers = (active) => this.notify({ type: 'layers', trackId: id, active });
@@ -662,6 +663,20 @@ export class Session {
       ).unSubscribe,
     );
   }
+}
+
+/**
+ * werift writes `a=rid:<id> recv` / `a=simulcast:recv ...` into its own offers only for
+ * transceivers created with send encodings, not for one created from a remote simulcast offer:
+ * the node's renegotiation offers (a new participant's tracks) left them out, and Chromium,
+ * answering an offer without simulcast, dropped to its first encoding (q) for good. The
+ * transceiver keeps the publisher's rids (in its `a=rid` order) for every later offer.
+ */
+function keepSimulcastInOffers(transceiver: RTCRtpTransceiver): void {
+  const rids = transceiver.receiver.tracks.flatMap((t) => (t.rid ? [t.rid] : []));
+  const options = (transceiver as unknown as { options?: { simulcast?: unknown } }).options;
+  if (!options || rids.length < 2) return;
+  options.simulcast = rids.map((rid) => ({ rid, direction: 'recv' }));
 }
 
 /** How many rid (simulcast) tracks werift registered on the transceiver's receiver. */
