@@ -200,7 +200,7 @@ export function openApiDocument(): Json {
         get: {
           summary:
             'WebSocket of session events (`state`, `candidate`, `offer`, `participant`, `track`, ' +
-            '`speaker`, `closed`), numbered by `seq`; ack with {"type":"ack","seq":n}, resume with ?since=n. ' +
+            '`speaker`, `layers`, `closed`), numbered by `seq`; ack with {"type":"ack","seq":n}, resume with ?since=n. ' +
             'More than 256 unacknowledged events for over 1 s closes the socket with 4008.',
           responses: {
             101: { description: 'switching protocols' },
