@@ -141,6 +141,21 @@ describe('simulcast: per-subscriber layers', () => {
     expect(gotB.slice(firstQ).every((g) => g.layer === 'q')).toBe(true);
     expect(gotB.slice(0, firstQ).every((g) => g.layer === 'f')).toBe(true);
     expectContinuous(gotB);
+    // The session's quality stats name the layer bob receives.
+    const bobApi = await stack.api('bob');
+    const layerInStats = async () => {
+      const view = (await bobApi.getSession(b.sessionId())) as unknown as {
+        stats: {
+          tracks: Array<{ trackId: string; direction: string; layer: string | null }>;
+        } | null;
+      };
+      return view.stats?.tracks.find((t) => t.trackId === trackId && t.direction === 'out')?.layer;
+    };
+    const deadline = performance.now() + 10_000;
+    while ((await layerInStats()) !== 'q' && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(await layerInStats()).toBe('q');
     // Alice was not touched.
     expect(new Set(gotA.map((g) => g.layer))).toEqual(new Set(['f']));
     expectContinuous(gotA);
