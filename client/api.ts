@@ -11,6 +11,8 @@ import {
   type ListSessionsResponse,
   type RoomView,
   type SessionView,
+  type SubscriptionChange,
+  type SubscriptionView,
   sessionLinks,
 } from '../shared/api.ts';
 import { errorFromResponse, MediaTransportError } from './errors.ts';
@@ -88,6 +90,20 @@ export class MediaApi {
 
   async sendCandidates(sessionId: string, candidates: IceCandidateInit[]): Promise<void> {
     await this.#request('POST', sessionLinks(sessionId).candidates, { candidates });
+  }
+
+  /**
+   * `PUT /sessions/:id/subscriptions/:trackId`: caps (`maxLayer`) or pauses what this session
+   * receives of one track, e.g. a thumbnail gets `q`, a hidden tile `paused: true`. The node
+   * applies it within a second (a lower layer starts on its next keyframe).
+   */
+  setSubscription(
+    sessionId: string,
+    trackId: string,
+    change: SubscriptionChange,
+  ): Promise<SubscriptionView> {
+    const path = `${sessionLinks(sessionId).self}/subscriptions/${encodeURIComponent(trackId)}`;
+    return this.#json('PUT', path, change);
   }
 
   getRoom(room: string): Promise<RoomView> {

@@ -5,7 +5,12 @@
  * with a new session (the edge places it on a healthy node) and renegotiates its media on a
  * fresh peer connection.
  */
-import type { EndReason, SessionState } from '../shared/api.ts';
+import type {
+  EndReason,
+  SessionState,
+  SubscriptionChange,
+  SubscriptionView,
+} from '../shared/api.ts';
 import type { SessionEvent } from '../shared/events.ts';
 import type { MediaApi } from './api.ts';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
@@ -97,6 +102,17 @@ export class RoomParticipant<Track = unknown> extends Emitter<ParticipantEvents<
   async join(): Promise<MediaSession<Track>> {
     if (this.#session) throw new Error('join() was already called');
     return this.#startSession();
+  }
+
+  /**
+   * Caps or pauses what this participant receives of one track (`trackId` from the `track`
+   * event or the room view): `{maxLayer: 'q'}` for a thumbnail, `{paused: true}` for a hidden
+   * tile. Applies to the current session (a rejoin starts again at the full layer).
+   */
+  setSubscription(trackId: string, change: SubscriptionChange): Promise<SubscriptionView> {
+    const sessionId = this.#session?.info?.sessionId;
+    if (!sessionId) return Promise.reject(new Error('not joined'));
+    return this.#options.api.setSubscription(sessionId, trackId, change);
   }
 
   /** Leaves the room for good (no rejoin). Idempotent. */

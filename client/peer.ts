@@ -46,6 +46,11 @@ export interface PeerAdapter<Track = unknown> {
   onIceCandidate(listener: (candidate: IceCandidateInit | null) => void): Unsubscribe;
   onConnectionStateChange(listener: (state: PeerConnectionState) => void): Unsubscribe;
   onTrack(listener: (track: RemoteTrack<Track>) => void): Unsubscribe;
+  /**
+   * Dynacast: send only the simulcast encodings named in `active` (rids) on the m-line `mid`,
+   * pause the others. Optional: a platform without simulcast sending ignores the event.
+   */
+  setActiveLayers?(mid: string, active: readonly string[]): Promise<void>;
   /** Idempotent. */
   close(): void;
 }

@@ -278,12 +278,25 @@ export class MediaSession<Track = unknown> extends Emitter<MediaSessionEvents<Tr
           deviceId: event.deviceId,
         });
         return;
+      case 'layers':
+        this.#setActiveLayers(event.trackId, event.active);
+        return;
       case 'participant':
       case 'track':
         return;
       default:
         assertNever(event);
     }
+  }
+
+  /** Dynacast: the node names our track `<session id>:<mid>`; the peer pauses the others. */
+  #setActiveLayers(trackId: string, active: readonly string[]): void {
+    const prefix = `${this.#info?.sessionId ?? ''}:`;
+    const peer = this.#peer;
+    if (!peer?.setActiveLayers || !trackId.startsWith(prefix)) return;
+    peer.setActiveLayers(trackId.slice(prefix.length), active).catch((error: unknown) => {
+      if (!this.#endReason) this.emit('error', toError(error));
+    });
   }
 
   /** Armed once the first connection is up: before that, the node's connect timeout rules. */

@@ -104,6 +104,39 @@ export interface SessionNodeRef extends NodeRef {
   distanceKm: number | null;
 }
 
+/** Simulcast layer names, lowest first: quarter, half, full resolution. */
+export const LAYER_NAMES = ['q', 'h', 'f'] as const;
+export type LayerName = (typeof LAYER_NAMES)[number];
+
+/** A track id as the node names them (`<publisher session id>:<mid>`). */
+export const trackIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'not a track id');
+
+/**
+ * `PUT /api/media/sessions/:id/subscriptions/:trackId`: what this session gets of one track it
+ * receives: at most `maxLayer` (a cap; the node's allocator may go lower), or nothing while
+ * `paused`. Fields left out keep their value (initially `f`, not paused).
+ */
+export const subscriptionChangeSchema = z
+  .object({ maxLayer: z.enum(LAYER_NAMES).optional(), paused: z.boolean().optional() })
+  .strict()
+  .refine((v) => v.maxLayer !== undefined || v.paused !== undefined, {
+    message: 'maxLayer or paused is required',
+  });
+export type SubscriptionChange = z.infer<typeof subscriptionChangeSchema>;
+
+/** `200` body of that `PUT`: the subscription as the node applies it. */
+export const subscriptionViewSchema = z.object({
+  trackId: z.string(),
+  kind: z.enum(['audio', 'video']),
+  /** The publisher's simulcast layers, lowest first (empty: one encoding). */
+  rids: z.array(z.string()),
+  maxLayer: z.enum(LAYER_NAMES),
+  paused: z.boolean(),
+  /** What is forwarded now: a rid (`""` for a track without simulcast), or null (none). */
+  layer: z.string().nullable(),
+});
+export type SubscriptionView = z.infer<typeof subscriptionViewSchema>;
+
 export interface TrackInfo {
   trackId: string;
   kind: 'audio' | 'video';

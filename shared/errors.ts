@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   session_not_found: 404,
   room_not_found: 404,
   not_found: 404,
+  /** `PUT .../subscriptions/:trackId` names a track the session does not receive. */
+  track_not_found: 404,
   /** The method is not one the resource takes (WHIP/WHEP; the `Allow` header lists them). */
   method_not_allowed: 405,
   invalid_state: 409,

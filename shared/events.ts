@@ -58,6 +58,16 @@ export const eventBodySchema = z.discriminatedUnion('type', [
     participantSessionId: z.string().max(64).nullable(),
     deviceId: nameSchema.nullable(),
   }),
+  /**
+   * Dynacast, to the publisher of a simulcast track: the layers (rids) someone receives. The
+   * publisher sends only these (`RTCRtpEncodingParameters.active`); a layer not listed is
+   * paused until a later event lists it again.
+   */
+  z.object({
+    type: z.literal('layers'),
+    trackId: z.string().max(128),
+    active: z.array(z.string().max(16)).max(3),
+  }),
   /** The session is over; the socket closes after this event. */
   z.object({ type: z.literal('closed'), reason: endReasonSchema }),
 ]);

@@ -8,9 +8,9 @@
  * jitter and round trip from the client's RTCP receiver reports). An echo session's own media
  * sent back to it is not a subscription and is not counted as `out`.
  *
- * Fields another part of issue 16 owns are present and `null` until it fills them: `layer`
- * (simulcast layer forwarded to this subscriber) and `estimateBps` (bandwidth estimate towards
- * the client). Nothing is invented: a value the node has not measured is `null`.
+ * `layer` is the simulcast layer forwarded to a subscriber (null without simulcast, or while
+ * paused); `estimateBps` (bandwidth estimate towards the client) is null until the estimator of
+ * issue 16 fills it. Nothing is invented: a value the node has not measured is `null`.
  */
 import { z } from 'zod';
 

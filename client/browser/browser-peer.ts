@@ -81,6 +81,20 @@ export function wrapBrowserPeer(pc: RTCPeerConnection): PeerAdapter<MediaStreamT
         }),
       );
     },
+    async setActiveLayers(mid, active) {
+      const sender = pc.getTransceivers().find((t) => t.mid === mid)?.sender;
+      if (!sender) return;
+      const parameters = sender.getParameters();
+      let changed = false;
+      for (const encoding of parameters.encodings) {
+        const on = encoding.rid === undefined || active.includes(encoding.rid);
+        if (encoding.active !== on) {
+          encoding.active = on;
+          changed = true;
+        }
+      }
+      if (changed) await sender.setParameters(parameters);
+    },
     close() {
       if (closed) return;
       closed = true;

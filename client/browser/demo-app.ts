@@ -15,6 +15,7 @@ import {
   requestDemoToken,
   tabName,
 } from './demo-link.ts';
+import { publishStream } from './publish.ts';
 import { VideoGrid } from './video-grid.ts';
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
@@ -138,7 +139,7 @@ async function join(): Promise<void> {
     peerFactory: ({ iceServers }) => {
       const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
       const stream = localStream;
-      if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+      if (stream) publishStream(pc, stream);
       // Always able to receive, even with nothing to publish.
       if (!stream) {
         pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -242,9 +243,34 @@ async function framesDecoded(): Promise<number> {
   return frames;
 }
 
+/** Bytes sent so far per simulcast layer of the camera (rid -> bytesSent), for tests. */
+async function layersSent(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  if (!currentPc) return out;
+  for (const report of (await currentPc.getStats()).values()) {
+    if (report.type === 'outbound-rtp' && report.kind === 'video') {
+      out[String(report.rid ?? '')] = Number(report.bytesSent ?? 0);
+    }
+  }
+  return out;
+}
+
+/** Which simulcast layers of the camera are on (rid -> `active`), as dynacast set them. */
+function layersActive(): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const t of currentPc?.getTransceivers() ?? []) {
+    for (const e of t.sender.getParameters().encodings ?? []) {
+      if (e.rid !== undefined) out[e.rid] = e.active !== false;
+    }
+  }
+  return out;
+}
+
 Object.assign(globalThis, {
   mediaDemo: {
     framesDecoded,
+    layersSent,
+    layersActive,
     sessionId: () => participant?.session?.info?.sessionId ?? null,
     /** The captions of the other participants' tiles. */
     remoteCaptions: () => ui.grid.captions(),

@@ -83,6 +83,7 @@ describe('GET /api/media/openapi.json', () => {
         '/api/media/sessions/{id}/offer',
         '/api/media/sessions/{id}/answer',
         '/api/media/sessions/{id}/candidates',
+        '/api/media/sessions/{id}/subscriptions/{trackId}',
         '/api/media/sessions/{id}/events',
         '/api/media/rooms/{room}',
         '/api/media/metrics',

@@ -262,3 +262,58 @@ describe('a refused first offer and SDP bounds (issue 12 item 7)', () => {
     expect((await view(tok, session.links.self)).state).toBe('new');
   });
 });
+
+describe('PUT /sessions/:id/subscriptions/:trackId', () => {
+  const path = (sessionId: string, trackId: string) =>
+    `/api/media/sessions/${sessionId}/subscriptions/${encodeURIComponent(trackId)}`;
+
+  it('forwards the choice to the node, signed, and returns the subscription it applied', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    const res = await call(path(session.sessionId, 'pub:1'), authed(tok, 'PUT', { maxLayer: 'q' }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      trackId: 'pub:1',
+      kind: 'video',
+      rids: ['q', 'h', 'f'],
+      maxLayer: 'q',
+      paused: false,
+      layer: 'q',
+    });
+    const put = (await nodeRequests(nodeId)).find((r) => r.method === 'PUT');
+    expect(put).toMatchObject({
+      path: `/internal/v1/sessions/${session.sessionId}/subscriptions/pub%3A1`,
+      signature: 'ok',
+    });
+    expect(JSON.parse(put?.body ?? '')).toEqual({ maxLayer: 'q' });
+  });
+
+  it("passes the node's 404 for a track the session does not receive", async () => {
+    const { tok, session } = await negotiatingSession();
+    const res = await call(path(session.sessionId, 'pub:7'), authed(tok, 'PUT', { paused: true }));
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'track_not_found' } });
+  });
+
+  it('refuses a bad body or track id with 400, before the node is asked', async () => {
+    const { tok, session, nodeId } = await negotiatingSession();
+    for (const [trackId, body, field] of [
+      ['pub:1', { maxLayer: 'x' }, 'maxLayer'],
+      ['pub:1', {}, '(body)'],
+      ['pub:1', { paused: true, extra: 1 }, '(body)'],
+      ['pub 1', { paused: true }, 'trackId'],
+    ] as const) {
+      const res = await call(path(session.sessionId, trackId), authed(tok, 'PUT', body));
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', field } });
+    }
+    expect((await nodeRequests(nodeId)).filter((r) => r.method === 'PUT')).toEqual([]);
+  });
+
+  it('refuses a session that has not sent its offer with 409', async () => {
+    await heartbeat(uid('node'));
+    const tok = await token(uid('dev'));
+    const session = await createSession(tok);
+    const res = await call(path(session.sessionId, 'pub:1'), authed(tok, 'PUT', { paused: true }));
+    expect(res.status).toBe(409);
+  });
+});

@@ -1,7 +1,13 @@
 /** `/api/media/sessions/:id/...`: offer, answer, trickle ICE, and the event WebSocket. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { answerSchema, candidatesSchema, offerSchema } from '../../../shared/api.ts';
+import {
+  answerSchema,
+  candidatesSchema,
+  offerSchema,
+  subscriptionChangeSchema,
+  trackIdSchema,
+} from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { assertFingerprints, assertMediaSections } from '../../../shared/sdp-limits.ts';
 import { unwrap } from '../outcome.ts';
@@ -47,6 +53,17 @@ signalingRoutes.post('/:id/candidates', async (c) => {
   const { candidates } = await parseBody(c, candidatesSchema);
   unwrap(await stub.candidates(id, c.get('caller'), candidates));
   return c.body(null, 204);
+});
+
+signalingRoutes.put('/:id/subscriptions/:trackId', async (c) => {
+  const id = c.req.param('id');
+  const stub = sessionStub(c, id);
+  const trackId = trackIdSchema.safeParse(c.req.param('trackId'));
+  if (!trackId.success) {
+    throw new MediaError('invalid_request', 'invalid track id', { field: 'trackId' });
+  }
+  const change = await parseBody(c, subscriptionChangeSchema);
+  return c.json(unwrap(await stub.subscription(id, c.get('caller'), trackId.data, change)));
 });
 
 signalingRoutes.get('/:id/events', async (c) => {

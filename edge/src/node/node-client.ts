@@ -11,7 +11,7 @@ export interface NodeTarget {
 }
 
 export interface NodeCall {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Below `INTERNAL_BASE`, e.g. `/sessions/abc/offer`. */
   path: string;
   body?: unknown;

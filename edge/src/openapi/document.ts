@@ -13,6 +13,8 @@ import {
   listSessionsQuerySchema,
   offerSchema,
   SESSION_STATES,
+  subscriptionChangeSchema,
+  subscriptionViewSchema,
 } from '../../../shared/api.ts';
 import { ERROR_STATUS } from '../../../shared/errors.ts';
 import { ingestPaths } from './ingest-paths.ts';
@@ -167,6 +169,28 @@ export function openApiDocument(): Json {
           responses: responses.for(204, null, [400, 401, 403, 404, 409, 429, 503]),
         },
       },
+      '/api/media/sessions/{id}/subscriptions/{trackId}': {
+        parameters: [
+          sessionId,
+          { name: 'trackId', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        put: {
+          summary:
+            'Cap (`maxLayer`: q, h or f of a simulcast track) or pause what this session receives ' +
+            'of one track; applied by the media node within 1 s (a new layer starts on its next ' +
+            'keyframe). 404 `track_not_found` for a track the session does not receive.',
+          requestBody: body(subscriptionChangeSchema),
+          responses: {
+            200: {
+              description: 'the subscription as applied',
+              content: {
+                'application/json': { schema: z.toJSONSchema(subscriptionViewSchema) },
+              },
+            },
+            ...responses.errors([400, 401, 403, 404, 409, 503]),
+          },
+        },
+      },
       '/api/media/sessions/{id}/events': {
         parameters: [
           sessionId,
@@ -176,7 +200,7 @@ export function openApiDocument(): Json {
         get: {
           summary:
             'WebSocket of session events (`state`, `candidate`, `offer`, `participant`, `track`, ' +
-            '`speaker`, `closed`), numbered by `seq`; ack with {"type":"ack","seq":n}, resume with ?since=n. ' +
+            '`speaker`, `layers`, `closed`), numbered by `seq`; ack with {"type":"ack","seq":n}, resume with ?since=n. ' +
             'More than 256 unacknowledged events for over 1 s closes the socket with 4008.',
           responses: {
             101: { description: 'switching protocols' },

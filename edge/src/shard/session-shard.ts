@@ -15,6 +15,8 @@ import type {
   EndReason,
   IceCandidateInit,
   SessionView,
+  SubscriptionChange,
+  SubscriptionView,
 } from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { type NodeEvent, PING_FRAME, PONG_FRAME } from '../../../shared/events.ts';
@@ -186,6 +188,15 @@ export class SessionShard extends DurableObject<Env> {
 
   candidates(id: string, caller: Caller, list: IceCandidateInit[]): Promise<Outcome<void>> {
     return this.#op(() => this.#core.candidates(id, caller, list, Date.now()));
+  }
+
+  subscription(
+    id: string,
+    caller: Caller,
+    trackId: string,
+    change: SubscriptionChange,
+  ): Promise<Outcome<SubscriptionView>> {
+    return this.#op(() => this.#core.subscription(id, caller, trackId, change, Date.now()));
   }
 
   close(id: string, caller: Caller): Promise<Outcome<void>> {

@@ -13,6 +13,11 @@ import type {
   IceCandidateInit,
   SessionView,
 } from '../../../shared/api.ts';
+import {
+  type SubscriptionChange,
+  type SubscriptionView,
+  subscriptionViewSchema,
+} from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { assertNever, type EventBody, type NodeEvent } from '../../../shared/events.ts';
 import type { SessionMode } from '../../../shared/internal.ts';
@@ -352,6 +357,34 @@ export class ShardCore {
   }
 
   /**
+   * The caller's cap or pause for one track its session receives (`PUT .../subscriptions/
+   * :trackId`), applied by the node; the node answers 404 `track_not_found` for a track the
+   * session does not receive.
+   */
+  async subscription(
+    id: string,
+    caller: Caller,
+    trackId: string,
+    change: SubscriptionChange,
+    now: number,
+  ): Promise<SubscriptionView> {
+    const r = this.#signaling(id, caller, now);
+    this.#commit(r, [], now);
+    const reply = await this.#node(r, {
+      method: 'PUT',
+      path: `/sessions/${r.id}/subscriptions/${encodeURIComponent(trackId)}`,
+      body: change,
+    });
+    const view = subscriptionViewSchema.safeParse(reply);
+    if (!view.success) {
+      throw new MediaError('media_node_unavailable', 'media node sent no subscription', {
+        node: r.nodeId,
+      });
+    }
+    return view.data;
+  }
+
+  /**
    * Trickle ICE under the cap: the candidates are counted before the node call (so concurrent
    * requests cannot both slip under the cap) and uncounted if the node does not take them.
    */
@@ -503,6 +536,7 @@ export class ShardCore {
       case 'offer':
       case 'participant':
       case 'speaker':
+      case 'layers':
         break;
       default:
         assertNever(body);

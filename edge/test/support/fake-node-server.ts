@@ -193,6 +193,20 @@ function route(
         stats: fakeStats(`${id}:0`, known.reads),
       });
     }
+    if (action === 'PUT /subscriptions') {
+      // Every fake session receives one simulcast video track, `<publisher>:1`.
+      const trackId = decodeURIComponent(path.split('/').at(-1) ?? '');
+      if (!trackId.endsWith(':1')) return json(res, 404, error('track_not_found', 'no such track'));
+      const change = JSON.parse(body) as { maxLayer?: string; paused?: boolean };
+      return json(res, 200, {
+        trackId,
+        kind: 'video',
+        rids: ['q', 'h', 'f'],
+        maxLayer: change.maxLayer ?? 'f',
+        paused: change.paused ?? false,
+        layer: change.paused ? null : (change.maxLayer ?? 'f'),
+      });
+    }
   }
   if (room?.[1] && method === 'GET') {
     const participants = [...node.sessions.values()]

@@ -1,6 +1,12 @@
 /** The internal API the edge calls (base `/internal/v1`, see shared/internal.ts). */
 import { z } from 'zod';
-import { answerSchema, candidatesSchema, nameSchema } from '../../../shared/api.ts';
+import {
+  answerSchema,
+  candidatesSchema,
+  nameSchema,
+  subscriptionChangeSchema,
+  trackIdSchema,
+} from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import { closeQuerySchema, INTERNAL_BASE, nodeOfferSchema } from '../../../shared/internal.ts';
 import type { SessionHost } from '../workers/session-host.ts';
@@ -49,6 +55,18 @@ export function addInternalRoutes(router: Router<Route>, registry: SessionHost):
         status: 200,
         json: await registry.view(sessionId(params)),
       }),
+    })
+    .add('PUT', `${base}/sessions/:id/subscriptions/:trackId`, {
+      signed: true,
+      async handle({ params, body }) {
+        const id = sessionId(params);
+        const trackId = trackIdSchema.safeParse(params.trackId);
+        if (!trackId.success) {
+          throw new MediaError('invalid_request', 'invalid track id', { field: 'trackId' });
+        }
+        const change = parseJson(body, subscriptionChangeSchema);
+        return { status: 200, json: await registry.setSubscription(id, trackId.data, change) };
+      },
     })
     .add('DELETE', `${base}/sessions/:id`, {
       signed: true,

@@ -9,6 +9,8 @@ import { srtpBackend } from '../fast/srtp.ts';
 /** The live counts the gauges read at scrape time (rtc/forwarding.ts `Forwarding`). */
 export interface ForwardingSource {
   live: { fast: number; stock: number; pending: number };
+  /** Simulcast layer switches of subscribers so far (never reset). */
+  switches?: { up: number; down: number };
   /** The fast path's UDP send mode and batch counters (fast-send.ts). */
   fast?: { sendStats(): Readonly<FastSendStats> };
 }
@@ -43,6 +45,22 @@ export function createForwardingMetrics(registers: Registry[]) {
         for (const path of ['fast', 'stock', 'pending'] as const) this.set({ path }, live[path]);
       },
     }),
+    layerSwitches: (() => {
+      const reported = { up: 0, down: 0 };
+      return new Counter({
+        name: 'media_layer_switches_total',
+        help: 'Simulcast layer switches of subscribers, on a keyframe of the new layer: up (to a higher layer) or down',
+        labelNames: ['direction'] as const,
+        registers,
+        collect() {
+          const now = source?.switches ?? reported;
+          for (const direction of ['up', 'down'] as const) {
+            this.inc({ direction }, now[direction] - reported[direction]);
+            reported[direction] = now[direction];
+          }
+        },
+      });
+    })(),
     fallbacks: new Counter({
       name: 'media_forwarder_fallbacks_total',
       help: 'Subscriptions that fell back from the fast path to the stock path, by reason',

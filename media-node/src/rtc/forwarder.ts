@@ -18,8 +18,14 @@ import type { ErrorReporter } from '../util/guard.ts';
 const ONE_BYTE_PROFILE = 0xbede;
 
 export interface Forwarder {
-  /** Sends one packet to the subscriber; must not throw and must not keep `rtp`. */
-  forward(rtp: RtpPacket): void;
+  /**
+   * Offers one packet to the subscriber; must not throw and must not keep `rtp`. `layer` is the
+   * index of the simulcast layer it belongs to (0 without simulcast), `keyframe` whether it
+   * starts a keyframe (always true for audio), `now` its arrival (`performance.now()`).
+   */
+  forward(rtp: RtpPacket, layer?: number, keyframe?: boolean, now?: number): void;
+  /** The layer this subscriber needs the publisher to send (-1: none; absent: the highest). */
+  neededLayer?(): number;
   /** Stops forwarding; idempotent. */
   close(): void;
 }
@@ -42,6 +48,9 @@ export class WeriftSenderForwarder implements Forwarder {
   /** The rewrite and the two lists it was computed from (recomputed when either changes). */
   #rewrite: { rw: ExtensionRewrite | undefined; pub: unknown; sub: unknown } | undefined;
   #closed = false;
+  /** Added to the source's sequence numbers (mod 2^16) and timestamps (mod 2^32): layer switches. */
+  seqOffset = 0;
+  tsOffset = 0;
 
   constructor(
     sender: RTCRtpSender,
@@ -65,10 +74,12 @@ export class WeriftSenderForwarder implements Forwarder {
     // The packet is shared by every subscriber: werift clones it synchronously at the start of
     // sendRtp, so the header is changed for this call only and restored.
     const header = rtp.header;
-    const { extensions, extension, extensionProfile } = header;
+    const { extensions, extension, extensionProfile, sequenceNumber, timestamp } = header;
     header.extensions = passThroughList(extensions, this.#extensionRewrite());
     header.extension = false;
     header.extensionProfile = ONE_BYTE_PROFILE;
+    header.sequenceNumber = (sequenceNumber + this.seqOffset) & 0xffff;
+    header.timestamp = (timestamp + this.tsOffset) >>> 0;
     try {
       // sendRtp is async (SRTP + socket); its promise must never reject unhandled.
       this.#sender.sendRtp(rtp).catch(this.#onError);
@@ -76,6 +87,8 @@ export class WeriftSenderForwarder implements Forwarder {
       header.extensions = extensions;
       header.extension = extension;
       header.extensionProfile = extensionProfile;
+      header.sequenceNumber = sequenceNumber;
+      header.timestamp = timestamp;
     }
   }
 

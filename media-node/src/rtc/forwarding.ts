@@ -5,6 +5,11 @@
  * whose transport the fast path cannot use falls back to werift's stock `sender.sendRtp`, with
  * the reason logged and counted. `FORWARDER=stock` keeps werift's path for everyone.
  *
+ * Each subscriber forwarder picks one simulcast layer of its track (layers.ts: switches on a
+ * keyframe of the wanted layer, pauses at once) and keeps its outgoing stream continuous across
+ * switches and pauses (stream-rewriter.ts), on either path. `setTarget` is what the subscriber's
+ * `maxLayer` / `paused` and the bandwidth allocator drive.
+ *
  * One owner per SSRC: on the fast path nothing is forwarded until the answer is applied, so
  * werift's sender never sends RTP on that SSRC and never starts its SR loop (`runRtcp` starts on
  * the first stock send); the fast path sends the SSRC's sender reports itself (fast-path.ts).
@@ -17,7 +22,31 @@ import type { FastSenderForwarder } from '../fast/fast-sender-forwarder.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import type { ErrorReporter } from '../util/guard.ts';
 import { type Forwarder, type PublisherExtensions, WeriftSenderForwarder } from './forwarder.ts';
+import { LayerSelector, neededLayer, Offer, type TargetLayer } from './layers.ts';
 import { stockSent } from './quality/werift-stats.ts';
+import { StreamRewriter } from './stream-rewriter.ts';
+
+/** What a subscriber forwarder needs of its track (PublishedTrack). */
+export interface LayerSource {
+  readonly kind: 'audio' | 'video';
+  /** Quality rank per layer, ascending (one entry without simulcast). */
+  readonly ranks: readonly number[];
+  /** Bit i set while layer i receives. */
+  readonly activeMask: number;
+  readonly codec: { clockRate: number } | undefined;
+  requestKeyframe(layer: number): void;
+  /** A subscriber's target changed (dynacast recomputes what the publisher must send). */
+  targetsChanged?(): void;
+}
+
+/** A single-layer audio source, for forwarders created without a track (tests, benchmarks). */
+const SINGLE_LAYER: LayerSource = {
+  kind: 'audio',
+  ranks: [0],
+  activeMask: 1,
+  codec: undefined,
+  requestKeyframe: () => {},
+};
 
 export type ForwarderPath = 'fast' | 'stock';
 
@@ -52,6 +81,8 @@ export class Forwarding {
   readonly path: ForwarderPath;
   readonly fast: FastPath;
   readonly live = { fast: 0, stock: 0, pending: 0 };
+  /** Layer switches of subscribers (`media_layer_switches_total{direction}`), never reset. */
+  readonly switches = { up: 0, down: 0 };
   readonly #o: ForwardingOptions;
 
   constructor(o: ForwardingOptions) {
@@ -70,8 +101,31 @@ export class Forwarding {
     sender: RTCRtpSender,
     onSent: () => void,
     publisherExtensions: PublisherExtensions = () => [],
+    source: LayerSource = SINGLE_LAYER,
   ): SubscriberForwarder {
-    return new SubscriberForwarder(this, this.#o, sender, onSent, publisherExtensions);
+    return new SubscriberForwarder(this, this.#o, sender, onSent, publisherExtensions, source);
+  }
+
+  /**
+   * An echo session's own track sent back on its own transceiver: werift's stock sender (as
+   * before simulcast), not counted as a subscription, with the same layer choice (the highest
+   * layer the publisher sends) and continuity across switches.
+   */
+  createEcho(
+    sender: RTCRtpSender,
+    publisherExtensions: PublisherExtensions,
+    source: LayerSource,
+  ): SubscriberForwarder {
+    const echo = new SubscriberForwarder(
+      this,
+      this.#o,
+      sender,
+      () => {},
+      publisherExtensions,
+      source,
+      true,
+    );
+    return echo;
   }
 }
 
@@ -84,6 +138,15 @@ export class SubscriberForwarder implements Forwarder {
   #stock: WeriftSenderForwarder | undefined;
   #fast: FastSenderForwarder | undefined;
   #closed = false;
+  readonly #source: LayerSource;
+  readonly #select: LayerSelector;
+  readonly #rewrite = new StreamRewriter();
+  /** The source's `activeMask` the selector last saw. */
+  #mask: number;
+  /** The layer of the last packet sent (-1: none yet), to tell up from down at a switch. */
+  #sentLayer = -1;
+  /** An echo forwarder: stock path, not counted in `live`. */
+  readonly #echo: boolean;
 
   constructor(
     f: Forwarding,
@@ -91,14 +154,57 @@ export class SubscriberForwarder implements Forwarder {
     sender: RTCRtpSender,
     onSent: () => void,
     publisherExtensions: PublisherExtensions,
+    source: LayerSource,
+    echo = false,
   ) {
     this.#f = f;
+    this.#echo = echo;
     this.#o = o;
     this.#sender = sender;
     this.#onSent = onSent;
     this.#publisherExtensions = publisherExtensions;
-    if (f.path === 'stock') this.#useStock();
+    this.#source = source;
+    this.#mask = source.activeMask;
+    this.#select = new LayerSelector({
+      ranks: source.ranks,
+      requestKeyframe: (layer) => source.requestKeyframe(layer),
+    });
+    if (echo || f.path === 'stock') this.#useStock();
     else f.live.pending++;
+  }
+
+  /** What this subscriber should get of the track: at most a layer, or `paused`. */
+  setTarget(target: TargetLayer): void {
+    if (target === this.#select.target) return;
+    this.#select.setTarget(target);
+    this.#source.targetsChanged?.();
+  }
+
+  neededLayer(): number {
+    return neededLayer(this.#source.ranks, this.#select.target);
+  }
+
+  get target(): TargetLayer {
+    return this.#select.target;
+  }
+
+  /** The layer being forwarded now (-1: none: paused, or waiting for a keyframe). */
+  get layer(): number {
+    return this.#select.current;
+  }
+
+  /** Asks the publisher for a keyframe of the layer this subscriber gets or waits for. */
+  requestKeyframe(): void {
+    if (this.#select.paused) return;
+    const current = this.#select.current;
+    this.#source.requestKeyframe(
+      current >= 0 ? current : this.#select.wanted(this.#source.activeMask),
+    );
+  }
+
+  /** The source sequence number (of the current layer) of an outgoing one (NACKs). */
+  sourceSeq(outSeq: number): number {
+    return this.#rewrite.sourceSeq(outSeq);
   }
 
   /** 'fast', 'stock', or 'pending' (fast mode, answer not applied yet). */
@@ -133,18 +239,55 @@ export class SubscriberForwarder implements Forwarder {
       return;
     }
     this.#fast = fast;
+    this.#applyOffsets();
     this.#f.live.fast++;
   }
 
-  forward(rtp: RtpPacket): void {
-    if (this.#fast) {
+  forward(rtp: RtpPacket, layer = 0, keyframe = true, now = 0): void {
+    const fast = this.#fast;
+    if (!fast && !this.#stock) return;
+    // One comparison per packet for a subscriber on its layer; the selector sees the rest.
+    const mask = this.#source.activeMask;
+    if (layer !== this.#select.current || mask !== this.#mask) {
+      this.#mask = mask;
+      const offer = this.#select.offer(layer, keyframe, mask);
+      if (offer === Offer.Drop) return;
+      if (offer === Offer.Switch) this.#switched(rtp, layer, now);
+    }
+    const { sequenceNumber, timestamp } = rtp.header;
+    this.#rewrite.sent(sequenceNumber, timestamp, now);
+    if (fast) {
       const counters = this.#o.counters;
       counters.packetsOut++;
       counters.bytesOut += rtp.payload.length;
       this.#onSent();
-      this.#fast.forward(rtp);
+      fast.forward(rtp);
     } else {
       this.#stock?.forward(rtp);
+    }
+  }
+
+  /** `rtp` starts `layer` (a switch, a resume, or the first packet): continue the stream. */
+  #switched(rtp: RtpPacket, layer: number, now: number): void {
+    const clockRate = this.#source.codec?.clockRate ?? 90_000;
+    this.#rewrite.switchTo(rtp.header.sequenceNumber, rtp.header.timestamp, now, clockRate);
+    this.#applyOffsets();
+    const before = this.#sentLayer;
+    this.#sentLayer = layer;
+    if (before < 0 || before === layer) return;
+    if (layer > before) this.#f.switches.up++;
+    else this.#f.switches.down++;
+  }
+
+  #applyOffsets(): void {
+    const { seqOffset, tsOffset } = this.#rewrite;
+    if (this.#fast) {
+      this.#fast.subscriber.seqOffset = seqOffset;
+      this.#fast.subscriber.tsOffset = tsOffset;
+    }
+    if (this.#stock) {
+      this.#stock.seqOffset = seqOffset;
+      this.#stock.tsOffset = tsOffset;
     }
   }
 
@@ -168,7 +311,7 @@ export class SubscriberForwarder implements Forwarder {
       live.fast--;
     } else if (this.#stock) {
       this.#stock.close();
-      live.stock--;
+      if (!this.#echo) live.stock--;
     } else {
       live.pending--;
     }
@@ -182,6 +325,7 @@ export class SubscriberForwarder implements Forwarder {
       this.#o.report,
       this.#publisherExtensions,
     );
-    this.#f.live.stock++;
+    this.#applyOffsets();
+    if (!this.#echo) this.#f.live.stock++;
   }
 }

@@ -60,3 +60,90 @@ describe('PublishedTrack.requestKeyframe', () => {
     expect(sent).toHaveLength(1);
   });
 });
+
+describe('PublishedTrack dynacast', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A simulcast track of rids `f`, `q`, `h` (in offer order) and what it announced. */
+  function simulcastTrack() {
+    const ridTrack = (rid: string) =>
+      ({
+        kind: 'video',
+        rid,
+        onReceiveRtp: { subscribe: () => ({ unSubscribe: () => {} }) },
+      }) as unknown as MediaStreamTrack;
+    const published = new PublishedTrack({
+      id: 't',
+      publisherSessionId: 's',
+      publisherDeviceId: 'd',
+      track: ridTrack('f'),
+      receiver: {} as RTCRtpReceiver,
+      counters: { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 },
+      onReceived: () => {},
+      extensions: () => [],
+      report: (error) => {
+        throw error;
+      },
+    });
+    published.addLayer(ridTrack('q'));
+    published.addLayer(ridTrack('h'));
+    const told: string[][] = [];
+    published.onLayers = (active) => told.push(active);
+    const forwarder = (layer: number) => ({
+      layer,
+      forward: () => {},
+      close: () => {},
+      neededLayer() {
+        return this.layer;
+      },
+    });
+    return { published, told, forwarder };
+  }
+
+  it('pauses the layers above every target after 2 s and resumes them at once', () => {
+    const { published, told, forwarder } = simulcastTrack();
+    expect(published.rids).toEqual(['q', 'h', 'f']);
+    const thumb = forwarder(0);
+    published.add(thumb);
+    expect(told).toEqual([]);
+    vi.advanceTimersByTime(1_999);
+    expect(told).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(told).toEqual([['q']]);
+    const tile = forwarder(1);
+    published.add(tile);
+    expect(told.at(-1)).toEqual(['q', 'h']);
+    // A brief change back and forth within the delay pauses nothing.
+    tile.layer = -1;
+    published.targetsChanged();
+    vi.advanceTimersByTime(1_000);
+    tile.layer = 1;
+    published.targetsChanged();
+    vi.advanceTimersByTime(5_000);
+    expect(told).toEqual([['q'], ['q', 'h']]);
+    // Layers below the highest target stay on, received or not.
+    thumb.layer = -1;
+    published.targetsChanged();
+    vi.advanceTimersByTime(5_000);
+    expect(told).toEqual([['q'], ['q', 'h']]);
+    published.add(forwarder(2));
+    expect(told.at(-1)).toEqual(['q', 'h', 'f']);
+    published.remove(tile);
+    published.close();
+  });
+
+  it('pauses every layer when nobody subscribes', () => {
+    const { published, told, forwarder } = simulcastTrack();
+    const one = forwarder(2);
+    published.add(one);
+    published.remove(one);
+    vi.advanceTimersByTime(2_000);
+    expect(told).toEqual([[]]);
+    published.close();
+  });
+});

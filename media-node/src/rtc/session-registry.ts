@@ -3,7 +3,12 @@
  * operations, per-session limits, the idle reaper, and closing everything at shutdown.
  */
 import type { PeerConfig } from 'werift';
-import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
+import type {
+  EndReason,
+  IceCandidateInit,
+  SubscriptionChange,
+  SubscriptionView,
+} from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
@@ -16,6 +21,7 @@ import { EmptySignal } from '../util/empty-signal.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { SessionHost, WorkerLoad } from '../workers/session-host.ts';
 import { Forwarding } from './forwarding.ts';
+import type { TargetLayer } from './layers.ts';
 import { LoadGuard } from './load-guard.ts';
 import { nodePeerConfig } from './peer-config.ts';
 import { Room } from './room.ts';
@@ -222,6 +228,9 @@ export class SessionRegistry implements SessionHost {
         'sdp_section_rejected',
       );
     }
+    for (const note of offer.simulcast) {
+      this.#o.log?.warn({ sessionId: id, ...note }, 'sdp_simulcast_reduced');
+    }
     for (const what of offer.droppedExtensions) {
       this.#o.log?.warn({ sessionId: id, extension: what }, 'sdp_extmap_conflict_dropped');
     }
@@ -258,6 +267,20 @@ export class SessionRegistry implements SessionHost {
 
   view(id: string): NodeSessionView {
     return this.#get(id).view();
+  }
+
+  /** The subscriber's cap or pause for one track it receives (`track_not_found` otherwise). */
+  setSubscription(id: string, trackId: string, change: SubscriptionChange): SubscriptionView {
+    return this.#get(id).setSubscription(trackId, change);
+  }
+
+  /**
+   * The bandwidth allocator's control (node-internal, same thread as the session): at most
+   * `target` of `trackId` for the session `id`, or nothing (`paused`); the subscriber's own cap
+   * still applies. False when the session is unknown or does not receive the track.
+   */
+  setTargetLayer(id: string, trackId: string, target: TargetLayer): boolean {
+    return this.#sessions.get(id)?.setTargetLayer(trackId, target) ?? false;
   }
 
   roomView(name: string): NodeRoomView {

@@ -11,7 +11,14 @@ import {
   RTCPeerConnection,
   type RTCRtpTransceiver,
 } from 'werift';
-import type { EndReason, IceCandidateInit, SessionState } from '../../../shared/api.ts';
+import type {
+  EndReason,
+  IceCandidateInit,
+  SessionState,
+  SubscriptionChange,
+  SubscriptionView,
+} from '../../../shared/api.ts';
+import { MediaError } from '../../../shared/errors.ts';
 import type { EventBody, NodeEvent } from '../../../shared/events.ts';
 import type { NodeSessionView, SessionMode } from '../../../shared/internal.ts';
 import type { SessionStats } from '../../../shared/stats.ts';
@@ -19,8 +26,8 @@ import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
 import { withTimeout } from '../util/timers.ts';
-import { WeriftSenderForwarder } from './forwarder.ts';
 import type { Forwarding } from './forwarding.ts';
+import type { TargetLayer } from './layers.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
 import { sampleSession, type TrackSample } from './quality/session-stats.ts';
@@ -34,10 +41,15 @@ import {
 import type { AcceptedCodec, PreparedOffer } from './sdp/remote-offer.ts';
 import { canReceive, preferenceFor } from './sdp/subscription-codec.ts';
 import { toWireSdp } from './sdp/wire-sdp.ts';
-import { type AttachOptions, attachSubscription, type Subscription } from './subscription.ts';
+import {
+  type AttachOptions,
+  attachSubscription,
+  type Subscription,
+  subscriptionView,
+} from './subscription.ts';
 import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
 import { ViewSlots } from './view-slots.ts';
-import { patchNackHandler, startRestartedIce } from './werift-patches.ts';
+import { patchNackHandler, patchSimulcastNack, startRestartedIce } from './werift-patches.ts';
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
 const GATHER_TIMEOUT_MS = 3_000;
@@ -154,7 +166,7 @@ export class Session {
         // negotiated), and a keyframe lets the subscriber start decoding.
         for (const sub of this.#subscriptions.values()) {
           sub.forwarder.activate();
-          sub.track.requestKeyframe();
+          sub.forwarder.requestKeyframe();
         }
       },
       report: o.report,
@@ -309,6 +321,48 @@ export class Session {
       this.#o.report(error, 'remove_track');
     }
     this.#negotiator.request();
+  }
+
+  /** This session's subscription to `trackId` (an SFU m-line or a WHEP slot), if it has one. */
+  #subscription(trackId: string): Subscription | undefined {
+    return this.#subscriptions.get(trackId) ?? this.#view?.subscription(trackId);
+  }
+
+  /**
+   * The bandwidth allocator's control: what this session should get of `trackId` (at most
+   * `target`, or nothing). It never exceeds the subscriber's own cap (`setSubscription`); the
+   * forwarder switches on the next keyframe of the layer (asked for at once) or pauses at once.
+   * False when this session does not receive `trackId`.
+   */
+  setTargetLayer(trackId: string, target: TargetLayer): boolean {
+    const sub = this.#subscription(trackId);
+    if (!sub) return false;
+    sub.allocate(target);
+    return true;
+  }
+
+  /**
+   * The subscriber's own choice (`PUT .../subscriptions/:trackId`): a cap and/or a pause. Throws
+   * `track_not_found` when this session does not receive `trackId`.
+   */
+  setSubscription(trackId: string, change: SubscriptionChange): SubscriptionView {
+    const sub = this.#subscription(trackId);
+    if (!sub) {
+      throw new MediaError('track_not_found', `this session does not receive track ${trackId}`, {
+        trackId,
+      });
+    }
+    sub.choose({
+      ...(change.maxLayer === undefined ? {} : { maxLayer: change.maxLayer }),
+      ...(change.paused === undefined ? {} : { paused: change.paused }),
+    });
+    return subscriptionView(sub);
+  }
+
+  /** Every track this session receives, with its layers, choice and current layer. */
+  subscriptions(): SubscriptionView[] {
+    const subs = [...this.#subscriptions.values(), ...(this.#view?.subscriptions() ?? [])];
+    return subs.map(subscriptionView);
   }
 
   #notifyUnsupported(track: PublishedTrack): void {
@@ -540,7 +594,16 @@ export class Session {
   #onTrack(transceiver: RTCRtpTransceiver, track: MediaStreamTrack): void {
     if (this.#closed) return;
     const id = `${this.id}:${transceiver.mid ?? transceiver.id}`;
-    if (this.published.has(id)) return;
+    const simulcast = Boolean(track.rid);
+    const existing = this.published.get(id);
+    if (existing) {
+      // Another rid of a simulcast section (werift fires one track per rid).
+      if (simulcast) existing.addLayer(track);
+      return;
+    }
+    // A simulcast section also yields a track for its first a=ssrc (Firefox lists them): its
+    // packets arrive through the rid tracks, so only those are layers.
+    if (!simulcast && simulcastRids(transceiver) > 0) return;
     const published = new PublishedTrack({
       id,
       publisherSessionId: this.id,
@@ -552,19 +615,35 @@ export class Session {
       onReceived: () => this.activity++,
       report: this.#o.report,
     });
-    if (this.echo) {
-      published.add(
-        new WeriftSenderForwarder(
-          transceiver.sender,
-          this.#o.counters,
-          () => {},
-          this.#o.report,
-          () => transceiver.headerExtensions,
-        ),
-      );
-    }
     this.published.set(id, published);
-    this.#o.hooks.onTrack(this, published);
+    if (simulcast) patchSimulcastNack(transceiver.receiver);
+    // werift adds a section's rid tracks one after the other in the same turn: announce (and
+    // let the room subscribe) once they are all layers of the track.
+    const announce = () => {
+      if (this.#closed) return;
+      if (published.simulcast) {
+        keepSimulcastInOffers(transceiver);
+        // Dynacast: the publisher pauses the layers nobody receives (the SDK sets
+        // `encodings[i].active`), and resumes them when someone needs them.
+        published.onLayers = (active) => this.notify({ type: 'layers', trackId: id, active });
+      }
+      if (this.echo) this.#echo(transceiver, published);
+      this.#o.hooks.onTrack(this, published);
+      published.targetsChanged();
+    };
+    if (simulcast) queueMicrotask(guard(this.#o.report, 'track', announce));
+    else announce();
+  }
+
+  /** Echo: the session's own track back on its transceiver (the highest layer it sends). */
+  #echo(transceiver: RTCRtpTransceiver, published: PublishedTrack): void {
+    published.add(
+      this.#o.forwarding.createEcho(
+        transceiver.sender,
+        () => transceiver.headerExtensions,
+        published,
+      ),
+    );
   }
 
   #onDataChannel(channel: RTCDataChannel): void {
@@ -584,6 +663,25 @@ export class Session {
       ).unSubscribe,
     );
   }
+}
+
+/**
+ * werift writes `a=rid:<id> recv` / `a=simulcast:recv ...` into its own offers only for
+ * transceivers created with send encodings, not for one created from a remote simulcast offer:
+ * the node's renegotiation offers (a new participant's tracks) left them out, and Chromium,
+ * answering an offer without simulcast, dropped to its first encoding (q) for good. The
+ * transceiver keeps the publisher's rids (in its `a=rid` order) for every later offer.
+ */
+function keepSimulcastInOffers(transceiver: RTCRtpTransceiver): void {
+  const rids = transceiver.receiver.tracks.flatMap((t) => (t.rid ? [t.rid] : []));
+  const options = (transceiver as unknown as { options?: { simulcast?: unknown } }).options;
+  if (!options || rids.length < 2) return;
+  options.simulcast = rids.map((rid) => ({ rid, direction: 'recv' }));
+}
+
+/** How many rid (simulcast) tracks werift registered on the transceiver's receiver. */
+function simulcastRids(transceiver: RTCRtpTransceiver): number {
+  return transceiver.receiver.tracks.filter((t) => Boolean(t.rid)).length;
 }
 
 /** A signaling call raced with `close()`. */

@@ -4,8 +4,15 @@
  * renegotiation) and WHEP view slots (an m-line of the viewer's own offer).
  */
 import type { RTCRtpTransceiver } from 'werift';
+import type { SubscriptionView } from '../../../shared/api.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
+import {
+  effectiveTarget,
+  type LayerRid,
+  type SubscriberChoice,
+  type TargetLayer,
+} from './layers.ts';
 import type { PublishedTrack } from './published-track.ts';
 import { OutboundTrackStats } from './quality/outbound-stats.ts';
 import { patchSenderBwe } from './werift-patches.ts';
@@ -16,9 +23,20 @@ export interface Subscription {
   forwarder: SubscriberForwarder;
   /** What the subscriber gets and reports (quality stats). */
   stats: OutboundTrackStats;
+  /** The subscriber's own cap or pause (default: the highest layer, not paused). */
+  readonly choice: SubscriberChoice;
+  /** The bandwidth allocator's target (default: the highest layer). */
+  allocated: TargetLayer;
+  /** Changes the subscriber's choice; the forwarder follows from its next packet. */
+  choose(change: Partial<SubscriberChoice>): void;
+  /** Sets the allocator's target; the forwarder follows from its next packet. */
+  allocate(target: TargetLayer): void;
   /** Stops forwarding and unhooks the feedback handlers (idempotent through the forwarder). */
   release(): void;
 }
+
+/** Highest layer, not paused: what a subscription starts with. */
+const TOP: LayerRid = 'f';
 
 export interface AttachOptions {
   forwarding: Forwarding;
@@ -35,19 +53,22 @@ export function attachSubscription(
 ): Subscription {
   const sender = transceiver.sender;
   patchSenderBwe(sender.senderBWE);
-  const forwarder = o.forwarding.create(sender, o.onSent, () => track.extensions);
+  const forwarder = o.forwarding.create(sender, o.onSent, () => track.extensions, track);
   // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
   const pli = sender.onPictureLossIndication.subscribe(
-    guard(o.report, 'pli', () => track.requestKeyframe()),
+    guard(o.report, 'pli', () => forwarder.requestKeyframe()),
   );
   // Stock: werift resends from its own history. Fast: werift's history is empty (its sendRtp
-  // never ran), so the track's history answers, to this subscriber only (sequence numbers are
-  // forwarded unchanged on the fast path: seqOffset 0).
+  // never ran), so the track's history answers, to this subscriber only: the history of the layer
+  // it gets now, under the offsets of that layer (a packet of a layer before a switch is not
+  // found there; the keyframe that started this layer is what the subscriber needs).
   const nack = sender.onGenericNack.subscribe(
     guard(o.report, 'nack', (feedback: { lost: number[] }) => {
+      const layer = forwarder.layer;
+      if (layer < 0) return;
       for (const lost of feedback.lost) {
         // GenericNack.deSerialize adds bitmask offsets without wrapping at 65536.
-        const rtp = track.recent(lost & 0xffff);
+        const rtp = track.recent(forwarder.sourceSeq(lost & 0xffff), layer);
         if (rtp && !forwarder.retransmit(rtp)) return;
       }
     }),
@@ -59,11 +80,21 @@ export function attachSubscription(
     report: o.report,
   });
   track.add(forwarder);
-  return {
+  const sub: Subscription = {
     track,
     transceiver,
     forwarder,
     stats,
+    choice: { maxLayer: TOP, paused: false },
+    allocated: TOP,
+    choose(change) {
+      Object.assign(sub.choice, change);
+      forwarder.setTarget(effectiveTarget(sub.choice, sub.allocated));
+    },
+    allocate(target) {
+      sub.allocated = target;
+      forwarder.setTarget(effectiveTarget(sub.choice, target));
+    },
     release() {
       stats.close();
       track.remove(forwarder);
@@ -71,5 +102,20 @@ export function attachSubscription(
       pli.unSubscribe();
       nack.unSubscribe();
     },
+  };
+  return sub;
+}
+
+/** The subscription as the API shows it (`PUT .../subscriptions/:trackId`'s reply). */
+export function subscriptionView(sub: Subscription): SubscriptionView {
+  const track = sub.track;
+  const layer = sub.forwarder.layer;
+  return {
+    trackId: track.id,
+    kind: track.kind,
+    rids: track.rids,
+    maxLayer: sub.choice.maxLayer,
+    paused: sub.choice.paused,
+    layer: layer < 0 ? null : (track.layers[layer]?.rid ?? ''),
   };
 }

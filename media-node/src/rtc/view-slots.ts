@@ -88,6 +88,11 @@ export class ViewSlots {
     }
   }
 
+  /** The subscription bound to `trackId`, if a slot carries it. */
+  subscription(trackId: string): Subscription | undefined {
+    return this.#slots.find((s) => s.sub?.track.id === trackId)?.sub;
+  }
+
   /** DTLS is up: start forwarding and ask each publisher for a keyframe. */
   connected(): void {
     this.#live = true;
@@ -101,7 +106,7 @@ export class ViewSlots {
 
   #start(sub: Subscription): void {
     sub.forwarder.activate();
-    sub.track.requestKeyframe();
+    sub.forwarder.requestKeyframe();
   }
 
   #wants(track: PublishedTrack): boolean {

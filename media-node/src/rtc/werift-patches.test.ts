@@ -1,8 +1,13 @@
 /** Regression tests for the werift 0.25.2 defects worked around in werift-patches.ts. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { GenericNack, RTCRtpSender } from 'werift';
+import { GenericNack, RTCRtpReceiver, RTCRtpSender, RtpHeader, RtpPacket } from 'werift';
 import { createLoopbackPeer } from '../../../test/support/loopback-peer.ts';
-import { BWE_HISTORY, patchNackHandler, patchSenderBwe } from './werift-patches.ts';
+import {
+  BWE_HISTORY,
+  patchNackHandler,
+  patchSenderBwe,
+  patchSimulcastNack,
+} from './werift-patches.ts';
 
 interface Bwe {
   sentInfos: Record<number, unknown>;
@@ -51,5 +56,59 @@ describe('werift NackHandler order', () => {
     nack._lost = { 0: 1, 1: 1, 65534: 1, 65535: 1 };
     nack.newEstSeqNum = 2;
     expect(nack.lostSeqNumbers).toEqual([65534, 65535, 0, 1]);
+  });
+});
+
+describe('werift NACK handler of a simulcast receiver', () => {
+  interface Nack {
+    addPacket(p: RtpPacket): void;
+  }
+  const packet = (ssrc: number, sequenceNumber: number) =>
+    new RtpPacket(new RtpHeader({ ssrc, sequenceNumber, payloadType: 96 }), Buffer.alloc(10));
+  /** Three layers' packets interleaved, each layer numbered far from the others, none lost. */
+  const feed = (receiver: RTCRtpReceiver) => {
+    const nack = (receiver as unknown as { nack: Nack }).nack;
+    for (let i = 0; i < 20; i++) {
+      nack.addPacket(packet(111, 100 + i));
+      nack.addPacket(packet(222, 30_000 + i));
+      nack.addPacket(packet(333, 60_000 + i));
+    }
+  };
+  /** A receiver whose NACKs are counted instead of sent. */
+  const receiver = () => {
+    const r = new RTCRtpReceiver({} as never, 'video', 1);
+    const sent: unknown[] = [];
+    (r as unknown as { dtlsTransport: unknown }).dtlsTransport = {
+      sendRtcp: async (packets: unknown[]) => void sent.push(...packets),
+    };
+    return { r, sent };
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it('NACKs nothing for interleaved layers once split per SSRC (werift NACKed thousands)', async () => {
+    const plain = receiver();
+    feed(plain.r);
+    await settle();
+    plain.r.stop();
+    expect(plain.sent.length).toBeGreaterThan(0);
+
+    const simulcast = receiver();
+    expect(patchSimulcastNack(simulcast.r)).toBe(true);
+    expect(patchSimulcastNack(simulcast.r)).toBe(false);
+    feed(simulcast.r);
+    await settle();
+    simulcast.r.stop();
+    expect(simulcast.sent).toEqual([]);
+  });
+
+  it('still NACKs a packet lost within one layer', async () => {
+    const simulcast = receiver();
+    patchSimulcastNack(simulcast.r);
+    const nack = (simulcast.r as unknown as { nack: Nack }).nack;
+    for (const seq of [1, 2, 4]) nack.addPacket(packet(111, seq));
+    await settle();
+    simulcast.r.stop();
+    const lost = simulcast.sent.flatMap((p) => (p as { feedback: GenericNack }).feedback.lost);
+    expect(new Set(lost)).toEqual(new Set([3]));
   });
 });

@@ -99,3 +99,47 @@ export function startRestartedIce(transports: readonly DtlsOverIce[]): Array<Pro
   }
   return started;
 }
+
+interface NackInstance {
+  addPacket(packet: { header: { ssrc: number } }): void;
+  close(): void;
+}
+
+/** SSRCs a simulcast receiver keeps a NACK handler for (layers, and a few stray ones). */
+const SIMULCAST_NACK_SSRCS = 6;
+const simulcastReceivers = new WeakSet<object>();
+
+/**
+ * werift keeps one NACK handler per receiver and feeds it every packet the receiver gets: with
+ * simulcast, the sequence numbers of three SSRCs interleave, each jump between them looked like
+ * thousands of lost packets, and the handler NACKed them every 5 ms to whichever SSRC came last.
+ * A simulcast receiver gets one handler per SSRC instead (werift's own class, so the ordering
+ * patch above applies); `close()` closes them all. Per instance, not per prototype.
+ */
+export function patchSimulcastNack(receiver: unknown): boolean {
+  const r = receiver as { nack?: unknown } | undefined;
+  const nack = r?.nack as NackInstance | undefined;
+  if (!r || !nack || simulcastReceivers.has(r)) return false;
+  if (typeof nack.addPacket !== 'function' || typeof nack.close !== 'function') return false;
+  const Handler = nack.constructor as new (receiver: unknown) => NackInstance;
+  const bySsrc = new Map<number, NackInstance>();
+  const closeOriginal = nack.close.bind(nack);
+  nack.addPacket = (packet) => {
+    const ssrc = packet.header.ssrc;
+    let handler = bySsrc.get(ssrc);
+    if (!handler) {
+      if (bySsrc.size >= SIMULCAST_NACK_SSRCS) return;
+      handler = new Handler(receiver);
+      patchNackHandler(handler);
+      bySsrc.set(ssrc, handler);
+    }
+    handler.addPacket(packet);
+  };
+  nack.close = () => {
+    closeOriginal();
+    for (const handler of bySsrc.values()) handler.close();
+    bySsrc.clear();
+  };
+  simulcastReceivers.add(r);
+  return true;
+}

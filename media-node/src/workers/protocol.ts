@@ -16,6 +16,7 @@ export interface WorkerApi {
   answer: SessionRegistry['answer'];
   candidates: SessionRegistry['candidates'];
   view: SessionRegistry['view'];
+  setSubscription: SessionRegistry['setSubscription'];
   roomView: SessionRegistry['roomView'];
   close: SessionRegistry['close'];
   startDraining: SessionRegistry['startDraining'];

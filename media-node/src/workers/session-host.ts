@@ -5,7 +5,12 @@
  */
 
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
+import type {
+  EndReason,
+  IceCandidateInit,
+  SubscriptionChange,
+  SubscriptionView,
+} from '../../../shared/api.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
 
 /** One worker thread's load, as the heartbeat reports it (shared/internal.ts `workers`). */
@@ -34,6 +39,12 @@ export interface SessionHost {
   candidates(id: string, candidates: IceCandidateInit[]): Promise<void>;
   view(id: string): NodeSessionView | Promise<NodeSessionView>;
   roomView(name: string): NodeRoomView | Promise<NodeRoomView>;
+  /** The subscriber's cap or pause for one track it receives (`track_not_found` otherwise). */
+  setSubscription(
+    id: string,
+    trackId: string,
+    change: SubscriptionChange,
+  ): SubscriptionView | Promise<SubscriptionView>;
   /** Closes a session; a no-op when it is already gone. */
   close(id: string, reason: EndReason): void | Promise<void>;
   /** Refuses new sessions from now on (existing ones continue). */

@@ -39,6 +39,7 @@ const api: WorkerApi = {
   answer: (id, sdp) => registry.answer(id, sdp),
   candidates: (id, candidates) => registry.candidates(id, candidates),
   view: (id) => registry.view(id),
+  setSubscription: (id, trackId, change) => registry.setSubscription(id, trackId, change),
   roomView: (name) => registry.roomView(name),
   close: (id, reason) => registry.close(id, reason),
   startDraining: () => registry.startDraining(),

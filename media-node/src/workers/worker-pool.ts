@@ -14,7 +14,12 @@
  * worker takes its place.
  */
 import { Worker } from 'node:worker_threads';
-import type { EndReason, IceCandidateInit } from '../../../shared/api.ts';
+import type {
+  EndReason,
+  IceCandidateInit,
+  SubscriptionChange,
+  SubscriptionView,
+} from '../../../shared/api.ts';
 import { MediaError } from '../../../shared/errors.ts';
 import type { NodeEvent } from '../../../shared/events.ts';
 import type { NodeOfferRequest, NodeRoomView, NodeSessionView } from '../../../shared/internal.ts';
@@ -149,6 +154,14 @@ export class WorkerPool implements SessionHost {
 
   view(id: string): Promise<NodeSessionView> {
     return this.#call(this.#entry(id).slot, 'view', id);
+  }
+
+  setSubscription(
+    id: string,
+    trackId: string,
+    change: SubscriptionChange,
+  ): Promise<SubscriptionView> {
+    return this.#call(this.#entry(id).slot, 'setSubscription', id, trackId, change);
   }
 
   async roomView(name: string): Promise<NodeRoomView> {

@@ -32,14 +32,17 @@ export function sampleSession(
     const stream = track.inbound.sample(now);
     inbound.push(stream);
     samples.push({ kind: track.kind, direction: 'in', stream, rttMs: null });
-    tracks.push(trackStats(track.id, track.kind, 'in', stream, null));
+    tracks.push(trackStats(track.id, track.kind, 'in', stream, null, null));
   }
   for (const sub of subscriptions) {
     const { rttMs, ...stream } = sub.stats.sample(now);
     outbound.push(stream);
     rtts.push(rttMs);
     samples.push({ kind: sub.track.kind, direction: 'out', stream, rttMs });
-    tracks.push(trackStats(sub.track.id, sub.track.kind, 'out', stream, rttMs));
+    const index = sub.forwarder.layer;
+    // The rid forwarded now; null without simulcast, or while paused or waiting for a keyframe.
+    const layer = sub.track.simulcast && index >= 0 ? (sub.track.layers[index]?.rid ?? null) : null;
+    tracks.push(trackStats(sub.track.id, sub.track.kind, 'out', stream, rttMs, layer));
   }
   return {
     stats: {
@@ -62,6 +65,7 @@ function trackStats(
   direction: 'in' | 'out',
   s: WeightedStream,
   rttMs: number | null,
+  layer: string | null,
 ): TrackStats {
   return {
     trackId,
@@ -72,8 +76,7 @@ function trackStats(
     lossRatio: s.lossRatio,
     jitterMs: roundMs(s.jitterMs),
     rttMs: roundMs(rttMs),
-    // Issue 16 part 2 (simulcast) sets the forwarded layer; every track is one layer until then.
-    layer: null,
+    layer,
   };
 }
 

@@ -13,6 +13,7 @@
  *   it from the BUNDLE group) with the reason returned for the log.
  * - An offer whose every audio/video section is rejected and which has no data channel cannot
  *   be served at all: `400 unsupported_codecs`, naming what was offered.
+ * - Simulcast attributes are reduced to what werift receives correctly (simulcast-offer.ts).
  * - A header extension id that already means another URI in an earlier section is dropped from
  *   the later one (extmap-conflicts.ts: aiortc's offers do this, and werift then lost its audio).
  */
@@ -36,6 +37,7 @@ import {
   type SdpSection,
   setMLine,
 } from './sdp-text.ts';
+import { normalizeSimulcast, type SimulcastNote } from './simulcast-offer.ts';
 
 /** A section the node answers with port 0. */
 export interface RejectedSection {
@@ -61,6 +63,8 @@ export interface PreparedOffer {
   accepted: AcceptedCodec[];
   /** Header extensions removed because their id meant another URI already (for the log). */
   droppedExtensions: string[];
+  /** Simulcast encodings removed from the offer, and why (for the log). */
+  simulcast: SimulcastNote[];
 }
 
 /** The discard port (RFC 8843 uses it for bundled sections that share the tag's transport). */
@@ -70,6 +74,7 @@ const DISCARD_PORT = 9;
 export function prepareRemoteOffer(sdp: string): PreparedOffer {
   const text = parseSdpText(sdp);
   const droppedExtensions = dropConflictingExtmaps(text);
+  const simulcast = normalizeSimulcast(text);
   const bundle = bundleGroup(text);
   const rejected: RejectedSection[] = [];
   const accepted: AcceptedCodec[] = [];
@@ -128,7 +133,7 @@ export function prepareRemoteOffer(sdp: string): PreparedOffer {
       { field: 'sdp', offered: [...offered], supported: supportedCodecNames() },
     );
   }
-  return { sdp: formatSdpText(text), rejected, accepted, droppedExtensions };
+  return { sdp: formatSdpText(text), rejected, accepted, droppedExtensions, simulcast };
 }
 
 function formatsOf(section: SdpSection): OfferedFormat[] {
