@@ -10,6 +10,7 @@
  * the first stock send); the fast path sends the SSRC's sender reports itself (fast-path.ts).
  */
 import type { RTCRtpSender, RtpPacket } from 'werift';
+import type { SendHistory } from '../bwe/send-history.ts';
 import type { Config } from '../config.ts';
 import { FastPath } from '../fast/fast-path.ts';
 import { resolveFastSend } from '../fast/fast-send.ts';
@@ -64,14 +65,16 @@ export class Forwarding {
 
   /**
    * A forwarder for one subscription; on the fast path it waits for `activate()`.
-   * `publisherExtensions` are the track publisher's negotiated header extension ids.
+   * `publisherExtensions` are the track publisher's negotiated header extension ids;
+   * `twccHistory` the send history of a transport (the subscriber's bandwidth estimator).
    */
   create(
     sender: RTCRtpSender,
     onSent: () => void,
     publisherExtensions: PublisherExtensions = () => [],
+    twccHistory?: (dtlsTransport: object) => SendHistory,
   ): SubscriberForwarder {
-    return new SubscriberForwarder(this, this.#o, sender, onSent, publisherExtensions);
+    return new SubscriberForwarder(this, this.#o, sender, onSent, publisherExtensions, twccHistory);
   }
 }
 
@@ -81,6 +84,7 @@ export class SubscriberForwarder implements Forwarder {
   readonly #sender: RTCRtpSender;
   readonly #onSent: () => void;
   readonly #publisherExtensions: PublisherExtensions;
+  readonly #twccHistory: ((dtlsTransport: object) => SendHistory) | undefined;
   #stock: WeriftSenderForwarder | undefined;
   #fast: FastSenderForwarder | undefined;
   #closed = false;
@@ -91,8 +95,10 @@ export class SubscriberForwarder implements Forwarder {
     sender: RTCRtpSender,
     onSent: () => void,
     publisherExtensions: PublisherExtensions,
+    twccHistory?: (dtlsTransport: object) => SendHistory,
   ) {
     this.#f = f;
+    this.#twccHistory = twccHistory;
     this.#o = o;
     this.#sender = sender;
     this.#onSent = onSent;
@@ -126,6 +132,7 @@ export class SubscriberForwarder implements Forwarder {
     const fast = this.#f.fast.attach(
       this.#sender as unknown as Parameters<FastPath['attach']>[0],
       this.#publisherExtensions(),
+      this.#twccHistory,
     );
     if (typeof fast === 'string') {
       this.#o.onFallback(fallbackReason(fast), fast);

@@ -15,6 +15,8 @@ import type { EndReason, IceCandidateInit, SessionState } from '../../../shared/
 import type { EventBody, NodeEvent } from '../../../shared/events.ts';
 import type { NodeSessionView, SessionMode } from '../../../shared/internal.ts';
 import type { SessionStats } from '../../../shared/stats.ts';
+import type { BandwidthSource } from '../bwe/estimator.ts';
+import { SubscriberBandwidth } from '../bwe/subscriber-bandwidth.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
@@ -57,6 +59,8 @@ export interface SessionHooks {
   onData(session: Session, data: string | Buffer): void;
   onClosed(session: Session, reason: EndReason): void;
   onIceRestart(session: Session, result: IceRestartResult): void;
+  /** About once a second while the session receives media: its downlink estimate. */
+  onBandwidth?(session: Session, bps: number, source: BandwidthSource): void;
   /** The tracks a viewing session (WHEP) may be given at its offer, in the room's order. */
   viewTracks(session: Session): Iterable<PublishedTrack>;
 }
@@ -110,6 +114,11 @@ export class Session {
   /** A viewing session's fixed m-lines (view-slots.ts). */
   readonly #view: ViewSlots | undefined;
   readonly #attach: AttachOptions;
+  /**
+   * This session's downlink as a subscriber: estimate and allocator (bwe/). The room wires the
+   * forwarder's layer control to it (`bandwidth.setLayerControl`).
+   */
+  readonly bandwidth: SubscriberBandwidth;
   readonly #offs: Array<() => void> = [];
   /** One per werift ICE agent (one with max-bundle), keyed by the agent. */
   readonly #guards = new Map<object, UdpSourceGuard>();
@@ -131,10 +140,15 @@ export class Session {
     this.echo = o.echo;
     this.mode = o.mode;
     this.#pc = new RTCPeerConnection(o.peerConfig);
+    this.bandwidth = new SubscriberBandwidth({
+      report: o.report,
+      onEstimate: (bps, source) => o.hooks.onBandwidth?.(this, bps, source),
+    });
     this.#attach = {
       forwarding: o.forwarding,
       report: o.report,
       onSent: () => this.activity++,
+      bandwidth: this.bandwidth,
     };
     if (o.mode?.kind === 'view') {
       this.#view = new ViewSlots({
@@ -343,6 +357,7 @@ export class Session {
   }
 
   view(): NodeSessionView {
+    const bandwidth = this.bandwidth.view();
     return {
       sessionId: this.id,
       room: this.room,
@@ -352,6 +367,7 @@ export class Session {
       iceCandidates: this.iceCandidates,
       tracks: [...this.published.values()].map((t) => t.info),
       stats: this.#stats,
+      ...(bandwidth ? { bandwidth } : {}),
     };
   }
 
@@ -393,6 +409,7 @@ export class Session {
     for (const sub of this.#subscriptions.values()) sub.release();
     this.#subscriptions.clear();
     this.#view?.close();
+    this.bandwidth.close();
     for (const track of this.published.values()) track.close();
     for (const off of this.#offs.splice(0)) off();
     this.#channels.clear();

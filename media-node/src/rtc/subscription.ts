@@ -4,6 +4,7 @@
  * renegotiation) and WHEP view slots (an m-line of the viewer's own offer).
  */
 import type { RTCRtpTransceiver } from 'werift';
+import type { SubscriberBandwidth } from '../bwe/subscriber-bandwidth.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import type { PublishedTrack } from './published-track.ts';
@@ -25,6 +26,8 @@ export interface AttachOptions {
   report: ErrorReporter;
   /** Called per packet sent (idle detection). */
   onSent(): void;
+  /** The subscribing session's bandwidth estimator (records what is sent, reads feedback). */
+  bandwidth?: SubscriberBandwidth | undefined;
 }
 
 /** Starts forwarding `track` on `transceiver`'s sender. */
@@ -35,7 +38,15 @@ export function attachSubscription(
 ): Subscription {
   const sender = transceiver.sender;
   patchSenderBwe(sender.senderBWE);
-  const forwarder = o.forwarding.create(sender, o.onSent, () => track.extensions);
+  const bandwidth = o.bandwidth;
+  // Both paths: the stock one records through werift's per-send hook, the fast one itself.
+  bandwidth?.trackStockSender(sender);
+  const forwarder = o.forwarding.create(
+    sender,
+    o.onSent,
+    () => track.extensions,
+    bandwidth && ((dtls) => bandwidth.historyFor(dtls)),
+  );
   // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
   const pli = sender.onPictureLossIndication.subscribe(
     guard(o.report, 'pli', () => track.requestKeyframe()),

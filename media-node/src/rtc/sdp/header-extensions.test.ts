@@ -48,7 +48,10 @@ describe('extensionsForNewSection', () => {
   });
 
   it('keeps configured ids when free, else takes the lowest free id, else leaves it out', () => {
-    const partial = [{ id: 4, uri: 'urn:other' }];
+    const partial = [
+      { id: 4, uri: 'urn:other' },
+      { id: 7, uri: EXT_URI.transportCc },
+    ];
     const got = extensionsForNewSection(wanted, partial).map((e) => [e.id, e.uri]);
     expect(got).toEqual([
       [5, EXT_URI.mid],
@@ -56,6 +59,10 @@ describe('extensionsForNewSection', () => {
       [7, EXT_URI.transportCc],
       [1, EXT_URI.audioLevel],
     ]);
+    // transport-cc only where the client offered it (webrtcbin: rtcp-fb without the extmap).
+    const noTwcc = extensionsForNewSection(wanted, [{ id: 4, uri: 'urn:other' }]);
+    expect(noTwcc.map((e) => e.uri)).not.toContain(EXT_URI.transportCc);
+    expect(noTwcc).toHaveLength(3);
     const full = Array.from({ length: 14 }, (_, i) => ({ id: i + 1, uri: `urn:x:${i}` }));
     expect(extensionsForNewSection(wanted, full)).toEqual([]);
   });

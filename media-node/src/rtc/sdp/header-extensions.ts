@@ -1,13 +1,13 @@
 /**
  * The RTP header extensions every peer of this platform negotiates (werift's `headerExtensions`
- * configuration). What the forwarder does with each is in fast/rtp-extensions.ts: mid and
- * abs-send-time are written per hop, the audio level is passed through, rid and repaired-rid
- * name a publisher's encodings (simulcast).
+ * configuration). What the forwarder does with each is in fast/rtp-extensions.ts: mid,
+ * abs-send-time and transport-cc are written per hop, the audio level is passed through, rid and
+ * repaired-rid name a publisher's encodings (simulcast).
  *
- * transport-cc is not negotiated yet, although the forwarder can write it (rtp-extensions.ts):
- * with it in the node's re-offer, GStreamer 1.22's webrtcbin decoded nothing of the new
- * sections (test/interop-gstreamer.test.ts, room), and nothing here consumes its feedback. The
- * bandwidth estimator (issue 16) should add it together with the `transport-cc` RTCP feedback.
+ * transport-cc (with `a=rtcp-fb:* transport-cc`, sdp/codec-table.ts) gives each subscriber's
+ * bandwidth estimator (media-node/src/bwe/) per-packet arrival times. In an answer werift keeps
+ * only what the client offered; a section the node adds by renegotiation carries it only when
+ * the client's own sections negotiated it (`extensionsForNewSection`).
  */
 import {
   RTCRtpHeaderExtensionParameters,
@@ -16,6 +16,7 @@ import {
   useRepairedRtpStreamId,
   useSdesMid,
   useSdesRTPStreamId,
+  useTransportWideCC,
 } from 'werift';
 
 /**
@@ -30,11 +31,14 @@ export function weriftHeaderExtensions(): {
 } {
   const mid = useSdesMid();
   const absSendTime = useAbsSendTime();
+  const transportCc = useTransportWideCC();
   return {
-    audio: [mid, absSendTime, useAudioLevelIndication()],
-    video: [mid, absSendTime, useSdesRTPStreamId(), useRepairedRtpStreamId()],
+    audio: [mid, absSendTime, useAudioLevelIndication(), transportCc],
+    video: [mid, absSendTime, useSdesRTPStreamId(), useRepairedRtpStreamId(), transportCc],
   };
 }
+
+const TRANSPORT_CC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 
 /** One `a=extmap` of a section: id and URI. */
 export interface ExtensionId {
@@ -49,6 +53,11 @@ export interface ExtensionId {
  * our re-offer when its `4` (mid) met our `4` (audio level), and the new tracks never arrived.
  * So: a URI the session already negotiated keeps that id; another URI gets its configured id if
  * free, else the lowest free one-byte id (1-14); none free: the extension is left out.
+ *
+ * transport-cc is added only where the client negotiated it already (it offered it): with it in
+ * the node's re-offer, GStreamer 1.22's webrtcbin (which offers `rtcp-fb transport-cc` but no
+ * transport-cc extmap) decoded nothing of the new sections (test/interop-gstreamer.test.ts).
+ * Such a client's estimate comes from REMB or receiver-report loss instead.
  */
 export function extensionsForNewSection(
   wanted: readonly ExtensionId[],
@@ -62,6 +71,7 @@ export function extensionsForNewSection(
   }
   const out: RTCRtpHeaderExtensionParameters[] = [];
   for (const e of wanted) {
+    if (e.uri === TRANSPORT_CC && !byUri.has(e.uri)) continue;
     let id = byUri.get(e.uri);
     if (id === undefined) {
       id = !taken.has(e.id) ? e.id : firstFree(taken);
