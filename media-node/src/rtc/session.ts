@@ -17,6 +17,7 @@ import type { NodeSessionView, SessionMode } from '../../../shared/internal.ts';
 import type { SessionStats } from '../../../shared/stats.ts';
 import type { BandwidthSource } from '../bwe/estimator.ts';
 import { SubscriberBandwidth } from '../bwe/subscriber-bandwidth.ts';
+import { EXT_URI } from '../fast/rtp-extensions.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
@@ -26,7 +27,14 @@ import type { Forwarding } from './forwarding.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
 import { sampleSession, type TrackSample } from './quality/session-stats.ts';
-import { extensionsForNewSection } from './sdp/header-extensions.ts';
+import {
+  type ExtensionId,
+  extensionsForNewSection,
+  type OfferedSection,
+  offersTransportCc,
+  stripTransportCcFromReceived,
+  withoutRefusedTransportCc,
+} from './sdp/header-extensions.ts';
 import {
   type IceCredentials,
   iceCredentialsOf,
@@ -40,6 +48,8 @@ import { type AttachOptions, attachSubscription, type Subscription } from './sub
 import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './udp-source-guard.ts';
 import { ViewSlots } from './view-slots.ts';
 import { patchNackHandler, startRestartedIce } from './werift-patches.ts';
+
+const TRANSPORT_CC_URI = EXT_URI.transportCc;
 
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
 const GATHER_TIMEOUT_MS = 3_000;
@@ -128,6 +138,10 @@ export class Session {
   #closed = false;
   /** Codecs the client offered (its last offer): what subscriptions may send it. */
   #receivable: readonly AcceptedCodec[] = [];
+  /** Whether the client's last offer takes transport-cc (undefined: it offered no media). */
+  #transportCc: boolean | undefined;
+  /** The client's id for transport-cc, kept for the sections the node adds (one id per URI). */
+  #transportCcId: ExtensionId | undefined;
   /** The client's ICE credentials (its last offer) and its earlier ufrags (one per restart). */
   #remoteIce: IceCredentials | undefined;
   readonly #pastUfrags: string[] = [];
@@ -195,6 +209,11 @@ export class Session {
       await this.#negotiator.yieldToRemoteOffer();
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       this.#receivable = offer.accepted;
+      this.#transportCc = offersTransportCc(offer.sdp);
+      const tccId = stripTransportCcFromReceived(
+        this.#pc.getTransceivers() as unknown as OfferedSection[],
+      );
+      if (tccId !== undefined) this.#transportCcId = { id: tccId, uri: TRANSPORT_CC_URI };
       if (restart && this.#remoteIce) {
         this.#pastUfrags.push(this.#remoteIce.ufrag);
         if (this.#pastUfrags.length > PAST_UFRAGS_KEPT) this.#pastUfrags.shift();
@@ -299,11 +318,17 @@ export class Session {
     if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
     // The client's ids, not werift's defaults, for the extensions of the new section.
     transceiver.headerExtensions = extensionsForNewSection(
-      this.#pc.getConfiguration().headerExtensions[track.kind] ?? [],
-      this.#pc
-        .getTransceivers()
-        .filter((t) => t !== transceiver)
-        .flatMap((t) => t.headerExtensions),
+      withoutRefusedTransportCc(
+        this.#pc.getConfiguration().headerExtensions[track.kind] ?? [],
+        this.#transportCc,
+      ),
+      [
+        ...this.#pc
+          .getTransceivers()
+          .filter((t) => t !== transceiver)
+          .flatMap((t) => t.headerExtensions),
+        ...(this.#transportCcId ? [this.#transportCcId] : []),
+      ],
     );
     this.#subscriptions.set(track.id, attachSubscription(track, transceiver, this.#attach));
     this.#negotiator.request();

@@ -1,7 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import { EXT_URI } from '../../fast/rtp-extensions.ts';
-import { extensionsForNewSection, weriftHeaderExtensions } from './header-extensions.ts';
+import {
+  extensionsForNewSection,
+  offersTransportCc,
+  stripTransportCcFromReceived,
+  weriftHeaderExtensions,
+  withoutRefusedTransportCc,
+} from './header-extensions.ts';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 /** Chromium 156's ids in its offers. */
 const CHROMIUM = [
@@ -59,11 +69,44 @@ describe('extensionsForNewSection', () => {
       [7, EXT_URI.transportCc],
       [1, EXT_URI.audioLevel],
     ]);
-    // transport-cc only where the client offered it (webrtcbin: rtcp-fb without the extmap).
-    const noTwcc = extensionsForNewSection(wanted, [{ id: 4, uri: 'urn:other' }]);
-    expect(noTwcc.map((e) => e.uri)).not.toContain(EXT_URI.transportCc);
-    expect(noTwcc).toHaveLength(3);
     const full = Array.from({ length: 14 }, (_, i) => ({ id: i + 1, uri: `urn:x:${i}` }));
     expect(extensionsForNewSection(wanted, full)).toEqual([]);
+  });
+});
+
+describe('transport-cc in re-offers', () => {
+  it("reads from the client's offer whether it takes transport-cc", () => {
+    expect(offersTransportCc(fixture('chromium-offer.sdp'))).toBe(true);
+    // webrtcbin offers rtcp-fb transport-cc but no extmap: it must not get it (GStreamer 1.22).
+    expect(offersTransportCc(fixture('webrtcbin-max-bundle-offer.sdp'))).toBe(false);
+    const dataOnly = 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n';
+    expect(offersTransportCc(dataOnly)).toBeUndefined();
+  });
+
+  it('leaves transport-cc out only for a client that showed it does not take it', () => {
+    const wanted = [
+      { id: 1, uri: EXT_URI.mid },
+      { id: 2, uri: EXT_URI.transportCc },
+    ];
+    expect(withoutRefusedTransportCc(wanted, false)).toEqual([{ id: 1, uri: EXT_URI.mid }]);
+    expect(withoutRefusedTransportCc(wanted, true)).toEqual(wanted);
+    expect(withoutRefusedTransportCc(wanted, undefined)).toEqual(wanted);
+  });
+});
+
+describe('stripTransportCcFromReceived', () => {
+  it('keeps transport-cc only on sections the node sends on, and returns the client id', () => {
+    const tcc = { id: 3, uri: EXT_URI.transportCc };
+    const mid = { id: 4, uri: EXT_URI.mid };
+    const sections = [
+      { offerDirection: 'recvonly', headerExtensions: [mid, tcc] }, // the client publishes
+      { offerDirection: 'sendrecv', headerExtensions: [mid, tcc] }, // echo
+      { offerDirection: 'sendonly', headerExtensions: [mid, tcc] }, // a WHEP viewer's slot
+    ];
+    expect(stripTransportCcFromReceived(sections)).toBe(3);
+    expect(sections.map((s) => s.headerExtensions.map((e) => e.id))).toEqual([[4], [4], [4, 3]]);
+    expect(
+      stripTransportCcFromReceived([{ offerDirection: 'recvonly', headerExtensions: [mid] }]),
+    ).toBeUndefined();
   });
 });

@@ -54,10 +54,6 @@ export interface ExtensionId {
  * So: a URI the session already negotiated keeps that id; another URI gets its configured id if
  * free, else the lowest free one-byte id (1-14); none free: the extension is left out.
  *
- * transport-cc is added only where the client negotiated it already (it offered it): with it in
- * the node's re-offer, GStreamer 1.22's webrtcbin (which offers `rtcp-fb transport-cc` but no
- * transport-cc extmap) decoded nothing of the new sections (test/interop-gstreamer.test.ts).
- * Such a client's estimate comes from REMB or receiver-report loss instead.
  */
 export function extensionsForNewSection(
   wanted: readonly ExtensionId[],
@@ -71,7 +67,6 @@ export function extensionsForNewSection(
   }
   const out: RTCRtpHeaderExtensionParameters[] = [];
   for (const e of wanted) {
-    if (e.uri === TRANSPORT_CC && !byUri.has(e.uri)) continue;
     let id = byUri.get(e.uri);
     if (id === undefined) {
       id = !taken.has(e.id) ? e.id : firstFree(taken);
@@ -82,6 +77,65 @@ export function extensionsForNewSection(
     out.push(new RTCRtpHeaderExtensionParameters({ id, uri: e.uri }));
   }
   return out;
+}
+
+/**
+ * Whether a client's offer takes transport-cc: true when a media section offers its extmap,
+ * false when media sections are offered without it, undefined for an offer with no audio or
+ * video section (a receive-only client that learns our sections from our offer).
+ *
+ * The node's re-offers carry transport-cc only when this is not false: with it in a re-offer,
+ * GStreamer 1.22's webrtcbin (which offers `rtcp-fb transport-cc` but no transport-cc extmap)
+ * decoded nothing of the new sections (test/interop-gstreamer.test.ts). Such a client's
+ * estimate comes from REMB or receiver-report loss instead.
+ */
+export function offersTransportCc(sdp: string): boolean | undefined {
+  if (!/^m=(audio|video) /m.test(sdp)) return undefined;
+  return sdp
+    .split(/\r?\n/)
+    .some(
+      (line) => /^a=extmap:\d+(\/\w+)? /.test(line) && line.trim().endsWith(` ${TRANSPORT_CC}`),
+    );
+}
+
+/** The part of werift's `RTCRtpTransceiver` `stripTransportCcFromReceived` reads and edits. */
+export interface OfferedSection {
+  /** What the node may do on the section, from the client's offer (`recvonly`: client sends). */
+  offerDirection: string;
+  headerExtensions: ExtensionId[];
+}
+
+/**
+ * Takes transport-cc out of the answer's sections on which the client sends (the node receives:
+ * `recvonly` / `sendrecv` for the node); returns the client's id for it, if it offered one.
+ *
+ * The node estimates downlinks only. werift would answer a publisher's transport-cc with its own
+ * receiver-side feedback, which is malformed (werift 0.25.2 writes a TransportWideCC length that
+ * leaves its last bytes outside the packet: werift itself drops them as malformed) and whose
+ * reference times jump by up to 64 ms; a Chromium publisher that negotiated transport-cc but
+ * gets no usable feedback can throttle its encoder (congestion-window pushback). Without it a
+ * publisher estimates from receiver reports, as before transport-cc was negotiated at all.
+ */
+export function stripTransportCcFromReceived(
+  sections: readonly OfferedSection[],
+): number | undefined {
+  let clientId: number | undefined;
+  for (const s of sections) {
+    if (s.offerDirection !== 'recvonly' && s.offerDirection !== 'sendrecv') continue;
+    const tcc = s.headerExtensions.find((e) => e.uri === TRANSPORT_CC);
+    if (!tcc) continue;
+    clientId ??= tcc.id;
+    s.headerExtensions = s.headerExtensions.filter((e) => e !== tcc);
+  }
+  return clientId;
+}
+
+/** `wanted` without transport-cc when the client's offer showed it does not take it. */
+export function withoutRefusedTransportCc<T extends ExtensionId>(
+  wanted: readonly T[],
+  offered: boolean | undefined,
+): T[] {
+  return offered === false ? wanted.filter((e) => e.uri !== TRANSPORT_CC) : [...wanted];
 }
 
 function firstFree(taken: ReadonlySet<number>): number | undefined {
