@@ -34,6 +34,7 @@ import {
   offersTransportCc,
   stripTransportCcFromReceived,
   withoutRefusedTransportCc,
+  withoutTransportCcFeedback,
 } from './sdp/header-extensions.ts';
 import {
   type IceCredentials,
@@ -176,7 +177,11 @@ export class Session {
       serial: this.#serial,
       answerTimeoutMs: ANSWER_TIMEOUT_MS,
       canOffer: () => this.state === 'connected',
-      sendOffer: (sdp) => this.notify({ type: 'offer', sdp }),
+      sendOffer: (sdp) =>
+        this.notify({
+          type: 'offer',
+          sdp: this.#transportCc === false ? withoutTransportCcFeedback(sdp) : sdp,
+        }),
       onAnswered: () => {
         // New subscriptions are live now: the fast path can take their SSRCs (payload type
         // negotiated), and a keyframe lets the subscriber start decoding.

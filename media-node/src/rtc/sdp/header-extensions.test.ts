@@ -8,6 +8,7 @@ import {
   stripTransportCcFromReceived,
   weriftHeaderExtensions,
   withoutRefusedTransportCc,
+  withoutTransportCcFeedback,
 } from './header-extensions.ts';
 
 const fixture = (name: string) =>
@@ -81,6 +82,15 @@ describe('transport-cc in re-offers', () => {
     expect(offersTransportCc(fixture('webrtcbin-max-bundle-offer.sdp'))).toBe(false);
     const dataOnly = 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n';
     expect(offersTransportCc(dataOnly)).toBeUndefined();
+  });
+
+  it('takes the transport-cc feedback lines out of an offer, and nothing else', () => {
+    const sdp =
+      'm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 transport-cc\r\n' +
+      'a=rtcp-fb:111 transport-cc\r\na=rtcp-fb:96 ccm fir\r\n';
+    expect(withoutTransportCcFeedback(sdp)).toBe(
+      'm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 ccm fir\r\n',
+    );
   });
 
   it('leaves transport-cc out only for a client that showed it does not take it', () => {

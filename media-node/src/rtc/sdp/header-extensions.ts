@@ -130,6 +130,15 @@ export function stripTransportCcFromReceived(
   return clientId;
 }
 
+/**
+ * `sdp` without `a=rtcp-fb:<pt> transport-cc` lines: the node's re-offer to a client that does
+ * not take transport-cc (werift writes the feedback from its codec configuration whatever the
+ * extensions say, and webrtcbin's failure came with both in the re-offer).
+ */
+export function withoutTransportCcFeedback(sdp: string): string {
+  return sdp.replace(/^a=rtcp-fb:\S+ transport-cc\r?\n/gm, '');
+}
+
 /** `wanted` without transport-cc when the client's offer showed it does not take it. */
 export function withoutRefusedTransportCc<T extends ExtensionId>(
   wanted: readonly T[],
