@@ -77,8 +77,6 @@ export interface NodeSessionView {
   tracks: TrackInfo[];
   /** The node's last stats interval (null before the first one ended). */
   stats: SessionStats | null;
-  /** Present once the session receives something (it subscribed to a track). */
-  bandwidth?: BandwidthView;
 }
 
 export interface NodeRoomView {

@@ -174,8 +174,8 @@ describe.each([
         const twcc = { source: 'twcc' };
         const estimates = async () => {
           const m = parseMetrics(await (await fetch(`${node?.url}/metrics`)).text());
-          const count = sampleValue(m, 'media_bandwidth_estimate_bits_per_second_count', twcc);
-          const sum = sampleValue(m, 'media_bandwidth_estimate_bits_per_second_sum', twcc);
+          const count = sampleValue(m, 'media_bandwidth_estimate_bps_count', twcc);
+          const sum = sampleValue(m, 'media_bandwidth_estimate_bps_sum', twcc);
           return { count, mean: count > 0 ? sum / count : 0 };
         };
         let e = await estimates();

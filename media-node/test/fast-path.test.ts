@@ -135,28 +135,36 @@ describe.each([
     expect(numbers.every((n) => n !== undefined)).toBe(true);
     const distinct = new Set(numbers);
     expect(distinct.size).toBe(numbers.length);
-    // werift's own transport-cc feedback is malformed (sdp/header-extensions.ts notes it): werift drops
-    // it on the node, so a werift subscriber's estimate comes from its receiver reports.
-    type View = { bandwidth?: { estimateBps: number; source: string } };
-    let view: View = {};
+    // werift's own transport-cc feedback is malformed (sdp/header-extensions.ts notes it): werift
+    // drops it on the node, so a werift subscriber's estimate comes from its receiver reports.
+    type View = { stats: { estimateBps: number | null; estimateSource: string | null } | null };
+    let view: View = { stats: null };
     await eventually(
       async () => {
         view = (await t.api.request('GET', `/internal/v1/sessions/b-${name}`)).json as View;
-        return view.bandwidth !== undefined;
+        return view.stats?.estimateBps != null;
       },
       5_000,
-      "B's estimate",
+      "B's estimate in its stats",
     );
-    expect(view.bandwidth?.source).toBe('loss');
+    expect(view.stats?.estimateSource).toBe('loss');
     // No loss on loopback: the loss-based controller holds or raises the 1 Mbit/s start.
-    expect(view.bandwidth?.estimateBps).toBeGreaterThanOrEqual(1_000_000);
+    expect(view.stats?.estimateBps).toBeGreaterThanOrEqual(1_000_000);
     // A publishes only: it receives nothing and has no estimate.
-    const aView = (await t.api.request('GET', `/internal/v1/sessions/a-${name}`)).json as View;
-    expect(aView.bandwidth).toBeUndefined();
+    let aView: View = { stats: null };
+    await eventually(
+      async () => {
+        aView = (await t.api.request('GET', `/internal/v1/sessions/a-${name}`)).json as View;
+        return aView.stats !== null;
+      },
+      5_000,
+      "A's stats",
+    );
+    expect(aView.stats).toMatchObject({ estimateBps: null, estimateSource: null });
     await eventually(
       async () => {
         const metrics = await (await fetch(`${t.node.url}/metrics`)).text();
-        const n = /media_bandwidth_estimate_bits_per_second_count\{[^}]*source="loss"[^}]*\} (\d+)/;
+        const n = /media_bandwidth_estimate_bps_count\{[^}]*source="loss"[^}]*\} (\d+)/;
         return Number(n.exec(metrics)?.[1] ?? 0) > 0;
       },
       5_000,

@@ -69,7 +69,7 @@ export function topK(values: Iterable<number>, k: number): number[] {
 const ICE_RESULTS = ['connected', 'failed', 'timeout'] as const;
 
 /**
- * Buckets of `media_bandwidth_estimate_bits_per_second`: around the simulcast layers a
+ * Buckets of `media_bandwidth_estimate_bps`: around the simulcast layers a
  * subscriber can take (q ~150k, h ~500k, f ~1.5M) and above. A distribution per node; which
  * session has which estimate is in its session view, never in a label.
  */
@@ -178,7 +178,7 @@ export function createMetrics(
     }),
     bandwidthEstimate: (() => {
       const h = new Histogram({
-        name: 'media_bandwidth_estimate_bits_per_second',
+        name: 'media_bandwidth_estimate_bps',
         help: 'Downlink bandwidth estimates of receiving sessions, one sample per session per second, by source (twcc, remb, loss)',
         labelNames: ['source'] as const,
         buckets: BANDWIDTH_BUCKETS_BPS,

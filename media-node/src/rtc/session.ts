@@ -387,7 +387,6 @@ export class Session {
   }
 
   view(): NodeSessionView {
-    const bandwidth = this.bandwidth.view();
     return {
       sessionId: this.id,
       room: this.room,
@@ -397,7 +396,6 @@ export class Session {
       iceCandidates: this.iceCandidates,
       tracks: [...this.published.values()].map((t) => t.info),
       stats: this.#stats,
-      ...(bandwidth ? { bandwidth } : {}),
     };
   }
 
@@ -409,7 +407,14 @@ export class Session {
     const subscriptions = this.#view ? this.#view.subscriptions() : this.#subscriptions.values();
     const interval = this.#statsAt < 0 ? 0 : now - this.#statsAt;
     this.#statsAt = now;
-    const sampled = sampleSession(this.published.values(), subscriptions, now, epochMs, interval);
+    const sampled = sampleSession(
+      this.published.values(),
+      subscriptions,
+      now,
+      epochMs,
+      interval,
+      this.bandwidth.view(),
+    );
     this.#stats = sampled.stats;
     return sampled;
   }
