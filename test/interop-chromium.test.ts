@@ -186,6 +186,10 @@ describe.each([
         expect(e.count).toBeGreaterThanOrEqual(2);
         // Audio and video flow: no estimate near the 30 kbit/s floor.
         expect(e.mean).toBeGreaterThan(100_000);
+        // ...and the public session view says so.
+        const stats = (await api.getSession(a.sessionId)).stats;
+        expect(stats?.estimateSource).toBe('twcc');
+        expect(stats?.estimateBps).toBeGreaterThan(100_000);
         await recordInterop({
           stack: 'Chromium 156',
           mode: 'room',
