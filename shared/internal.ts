@@ -58,6 +58,15 @@ export type NodeOfferRequest = z.infer<typeof nodeOfferSchema>;
 
 export const closeQuerySchema = z.object({ reason: endReasonSchema.default('closed_by_client') });
 
+/**
+ * A subscriber's downlink estimate (bit/s) and what it is based on: transport-cc feedback, the
+ * subscriber's REMB, or receiver-report loss alone.
+ */
+export interface BandwidthView {
+  estimateBps: number;
+  source: 'twcc' | 'remb' | 'loss';
+}
+
 export interface NodeSessionView {
   sessionId: string;
   room: string;

@@ -9,8 +9,9 @@
  * sent back to it is not a subscription and is not counted as `out`.
  *
  * `layer` is the simulcast layer forwarded to a subscriber (null without simulcast, or while
- * paused); `estimateBps` (bandwidth estimate towards the client) is null until the estimator of
- * issue 16 fills it. Nothing is invented: a value the node has not measured is `null`.
+ * paused). `estimateBps` / `estimateSource` are the bandwidth estimate towards the client
+ * (media-node/src/bwe/), null while it receives nothing. Nothing is invented: a value the node
+ * has not measured is `null`.
  */
 import { z } from 'zod';
 
@@ -54,8 +55,13 @@ export const sessionStatsSchema = z.object({
   outbound: streamStatsSchema,
   /** Round trip to the client, ms: the mean of the `out` tracks' (null: it receives nothing yet). */
   rttMs: z.number().min(0).nullable(),
-  /** Bandwidth estimate towards the client, bit/s; null until an estimator runs for it. */
+  /** Bandwidth estimate towards the client, bit/s; null while it receives nothing. */
   estimateBps: z.number().min(0).nullable(),
+  /**
+   * What the estimate rests on: `twcc` (transport-cc feedback, delay and loss), `remb` (the
+   * client's own estimate, capped by receiver-report loss) or `loss` (receiver reports alone).
+   */
+  estimateSource: z.enum(['twcc', 'remb', 'loss']).nullable(),
   tracks: z.array(trackStatsSchema).max(256),
 });
 export type SessionStats = z.infer<typeof sessionStatsSchema>;

@@ -169,6 +169,27 @@ describe.each([
         expect(sampleValue(metrics, 'media_forwarder_subscribers', { path: 'fast' })).toBe(4);
         expect(sampleValue(metrics, 'media_forwarder_subscribers', { path: 'stock' })).toBe(0);
         expect(sampleValue(metrics, 'media_forwarder_fallbacks_total')).toBe(0);
+        // Both pages negotiated transport-cc as subscribers: their feedback drives the node's
+        // estimator (one histogram sample per receiving session per second).
+        const twcc = { source: 'twcc' };
+        const estimates = async () => {
+          const m = parseMetrics(await (await fetch(`${node?.url}/metrics`)).text());
+          const count = sampleValue(m, 'media_bandwidth_estimate_bps_count', twcc);
+          const sum = sampleValue(m, 'media_bandwidth_estimate_bps_sum', twcc);
+          return { count, mean: count > 0 ? sum / count : 0 };
+        };
+        let e = await estimates();
+        for (let i = 0; i < 20 && e.count < 2; i++) {
+          await new Promise((res) => setTimeout(res, 250));
+          e = await estimates();
+        }
+        expect(e.count).toBeGreaterThanOrEqual(2);
+        // Audio and video flow: no estimate near the 30 kbit/s floor.
+        expect(e.mean).toBeGreaterThan(100_000);
+        // ...and the public session view says so.
+        const stats = (await api.getSession(a.sessionId)).stats;
+        expect(stats?.estimateSource).toBe('twcc');
+        expect(stats?.estimateBps).toBeGreaterThan(100_000);
         await recordInterop({
           stack: 'Chromium 156',
           mode: 'room',

@@ -43,6 +43,7 @@ describe('/metrics', () => {
       media_drain_sessions_remaining: 'gauge',
       media_drain_forced_closes_total: 'counter',
       media_room_top_participants: 'gauge',
+      media_bandwidth_estimate_bps: 'histogram',
       process_cpu_user_seconds_total: 'counter',
       nodejs_eventloop_lag_seconds: 'gauge',
       process_resident_memory_bytes: 'gauge',

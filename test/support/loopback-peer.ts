@@ -11,7 +11,8 @@ import { loopbackClientPeerConfig } from '../../media-node/src/rtc/peer-config.t
 /**
  * A new loopback-only client peer connection. `rtx: false` leaves RTX (RFC 4588) out of its
  * codecs, as a client that does not implement it (it then gets plain retransmissions);
- * `extensions: false` negotiates no RTP header extension.
+ * `extensions: false` negotiates no RTP header extension (and so no `transport-cc` feedback,
+ * which needs the transport-cc extension), as a client that estimates nothing (REMB-less too).
  */
 export function createLoopbackPeer(
   options: { rtx?: boolean; extensions?: boolean } = {},
@@ -20,7 +21,12 @@ export function createLoopbackPeer(
   if (options.rtx === false && config.codecs?.video) {
     config.codecs.video = config.codecs.video.filter((c) => c.name.toLowerCase() !== 'rtx');
   }
-  if (options.extensions === false) config.headerExtensions = { audio: [], video: [] };
+  if (options.extensions === false) {
+    config.headerExtensions = { audio: [], video: [] };
+    for (const codec of [...(config.codecs?.audio ?? []), ...(config.codecs?.video ?? [])]) {
+      codec.rtcpFeedback = codec.rtcpFeedback.filter((f) => f.type !== 'transport-cc');
+    }
+  }
   return new RTCPeerConnection(config);
 }
 

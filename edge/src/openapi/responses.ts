@@ -29,9 +29,19 @@ const sessionStats: Json = {
   description:
     "Media quality over the media node's last stats interval (1 s). `in`: what the session " +
     'publishes, as the node receives it; `out`: what it receives, with loss, jitter and RTT ' +
-    'from its receiver reports. `layer` and `estimateBps` stay null until simulcast and the ' +
-    'bandwidth estimator provide them.',
-  required: ['at', 'intervalMs', 'inbound', 'outbound', 'rttMs', 'estimateBps', 'tracks'],
+    'from its receiver reports. `estimateBps` is the downlink estimate towards the client ' +
+    '(`estimateSource`: `twcc`, `remb` or `loss`), null while it receives nothing; `layer` ' +
+    'stays null until simulcast provides it.',
+  required: [
+    'at',
+    'intervalMs',
+    'inbound',
+    'outbound',
+    'rttMs',
+    'estimateBps',
+    'estimateSource',
+    'tracks',
+  ],
   properties: {
     at: time,
     intervalMs: { type: 'integer', minimum: 0 },
@@ -39,6 +49,7 @@ const sessionStats: Json = {
     outbound: schemaRef('StreamStats'),
     rttMs: numOrNull,
     estimateBps: numOrNull,
+    estimateSource: { type: ['string', 'null'], enum: ['twcc', 'remb', 'loss', null] },
     tracks: {
       type: 'array',
       items: {

@@ -238,6 +238,7 @@ function fakeStats(trackId: string, reads: number) {
     outbound: { bitrateBps: 0, packets: 0, lossRatio: null, jitterMs: null },
     rttMs: null,
     estimateBps: null,
+    estimateSource: null,
     tracks: [{ ...stream, trackId, kind: 'audio', direction: 'in', rttMs: null, layer: null }],
   };
 }

@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection, type RTCRtpTransceiver, RtpHeader, RtpPacket } from 'werift';
+import { SendHistory } from '../bwe/send-history.ts';
 import { FastForwarder } from './fast-forwarder.ts';
 import { type FastSendMode, resolveFastSend } from './fast-send.ts';
 import { FastSenderForwarder } from './fast-sender-forwarder.ts';
 import { FastPathUnavailable, FastSubscriber } from './fast-subscriber.ts';
+import { EXT_URI, extensionRewrite } from './rtp-extensions.ts';
 import { rtpPacket } from './srtp-test-helpers.ts';
 
 /** Full ICE on loopback only: the STUN server nobody answers keeps gathering local and short. */
@@ -149,6 +151,41 @@ describe('FastForwarder with two werift peers', () => {
       previous = sub;
     });
   }
+
+  it('stamps transport-cc numbers and records their send time and size (bandwidth estimation)', async () => {
+    const payloadType = sender.codecs[0]!.payloadType;
+    const history = new SendHistory();
+    const extensions = extensionRewrite([], [{ id: 3, uri: EXT_URI.transportCc }], undefined);
+    const sub = new FastSubscriber(sender.sender.dtlsTransport, {
+      ssrc: sender.sender.ssrc,
+      payloadType,
+      extensions,
+      twccHistory: history,
+    });
+    sub.seedRoc((previous ?? first)!.rocState()!);
+    const forwarder = new FastForwarder();
+    const before = received.length;
+    const t0 = performance.now();
+    for (let i = 0; i < 4; i++) {
+      const packet = rtpPacket({ seq: 60 + i, ssrc: 7, pt: 111, ts: i, payload: randomBytes(400) });
+      expect(forwarder.forward(packet, packet.length, [sub])).toBe(1);
+    }
+    await until(() => received.length >= before + 4, 3000, '4 packets with transport-cc');
+    const seqs = received.slice(before).map((p) => {
+      const ext = p.header.extensions.find((e) => e.id === 3);
+      if (!ext) throw new Error('no transport-cc element');
+      return ext.payload.readUInt16BE(0);
+    });
+    // Consecutive numbers of the transport, each remembered with its time and wire size
+    // (12-byte header + 4-byte extension block + 400 payload bytes).
+    expect(seqs.map((s) => (s - seqs[0]!) & 0xffff)).toEqual([0, 1, 2, 3]);
+    for (const seq of seqs) {
+      expect(history.sentMs(seq)).toBeGreaterThanOrEqual(t0);
+      expect(history.size(seq)).toBe(12 + 8 + 400);
+    }
+    expect(history.recorded).toBe(4);
+    previous = sub;
+  });
 
   it('refuses transports whose werift internals are missing', () => {
     const opts = { ssrc: 1, payloadType: 96 };

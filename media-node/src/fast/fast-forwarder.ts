@@ -137,6 +137,7 @@ export class FastForwarder {
     if (sub.extensions) {
       srcLen = this.assemble(packet, len, headerLen, sub, now, -1);
       src = this.plain;
+      sub.twccSent(srcLen, now);
     }
     rewriteRtpHeader(src, sub.payloadType, (seq + sub.seqOffset) & 0xffff, outTs, sub.ssrc);
     const ok = this.protectAndSend(src, srcLen, sub);
@@ -160,7 +161,9 @@ export class FastForwarder {
     const headerLen = this.lastHeaderLen;
     if (!headerLen || !sub.context()) return false;
     const osn = (this.lastSeq + sub.seqOffset) & 0xffff;
-    const n = this.assemble(bytes, bytes.length, headerLen, sub, performance.now(), osn);
+    const now = performance.now();
+    const n = this.assemble(bytes, bytes.length, headerLen, sub, now, osn);
+    sub.twccSent(n, now);
     const ts = (this.lastTs + sub.tsOffset) >>> 0;
     rewriteRtpHeader(this.plain, rtx.payloadType, sub.nextRtxSeq(), ts, rtx.ssrc);
     return this.protectAndSend(this.plain, n, sub);

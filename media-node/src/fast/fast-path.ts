@@ -1,3 +1,4 @@
+import type { SendHistory } from '../bwe/send-history.ts';
 import { FastForwarder } from './fast-forwarder.ts';
 import type { FastSendConfig, FastSendStats } from './fast-send.ts';
 import { FastSenderForwarder } from './fast-sender-forwarder.ts';
@@ -56,11 +57,13 @@ export class FastPath {
 
   /**
    * The fast forwarder for `sender`, or why it cannot have one (the caller keeps stock).
-   * `publisherExtensions` are the publisher's negotiated ids (what arriving packets carry).
+   * `publisherExtensions` are the publisher's negotiated ids (what arriving packets carry);
+   * `twccHistory` gives the send history of the sender's transport (bandwidth estimation).
    */
   attach(
     sender: NegotiatedSender,
     publisherExtensions: readonly NegotiatedExtension[] = [],
+    twccHistory?: (dtlsTransport: object) => SendHistory,
   ): FastSenderForwarder | string {
     const codec = sender.codec;
     if (!codec) return 'no negotiated codec';
@@ -72,6 +75,7 @@ export class FastPath {
       payloadType: codec.payloadType,
       extensions: extensionRewrite(publisherExtensions, sender.headerExtensions ?? [], sender.mid),
       rtx,
+      twccHistory: twccHistory?.(sender.dtlsTransport),
     });
     if (typeof created === 'string') return created;
     this.#live.set(created.subscriber, codec.clockRate);

@@ -1,3 +1,4 @@
+import type { SendHistory } from '../bwe/send-history.ts';
 import { type BatchDestination, type BatchSender, ipv4ToInt } from './fast-send.ts';
 import type { ExtensionRewrite } from './rtp-extensions.ts';
 import { writeU32 } from './rtp-header.ts';
@@ -24,6 +25,11 @@ export interface FastSubscriberOptions {
   extensions?: ExtensionRewrite | undefined;
   /** RTX (RFC 4588) negotiated with this subscriber: NACKed packets are resent on it. */
   rtx?: { payloadType: number; ssrc: number } | undefined;
+  /**
+   * Where the send time and size of each packet with a transport-cc number go (the session's
+   * bandwidth estimator, bwe/send-history.ts); none: not recorded.
+   */
+  twccHistory?: SendHistory | undefined;
 }
 
 /** A sender report without report blocks: header, SSRC, NTP (8), RTP ts, packets, octets. */
@@ -49,6 +55,9 @@ export class FastSubscriber {
   tsOffset: number;
   readonly extensions: ExtensionRewrite | undefined;
   readonly rtx: { payloadType: number; ssrc: number } | undefined;
+  readonly twccHistory: SendHistory | undefined;
+  /** The transport-cc number of the packet being assembled (-1: none). */
+  #twccSeq = -1;
   /** Retransmissions sent on the RTX SSRC. */
   rtxSent = 0;
   packetsSent = 0;
@@ -88,6 +97,7 @@ export class FastSubscriber {
       payloadType: options.rtx.payloadType,
       ssrc: options.rtx.ssrc >>> 0,
     };
+    this.twccHistory = options.twccHistory;
     this.path = path;
     this.srtp = this.contextFor(path);
   }
@@ -109,8 +119,21 @@ export class FastSubscriber {
     const prev = typeof t.transportSequenceNumber === 'number' ? t.transportSequenceNumber : 0;
     const next = (prev + 1) & 0xffff;
     t.transportSequenceNumber = next;
+    this.#twccSeq = next;
     return next;
   };
+
+  /**
+   * Records the packet just assembled (if it got a transport-cc number) as sent: `size` bytes
+   * of RTP at `nowMs` (performance.now()). Two typed-array stores; the estimator reads them back
+   * when the subscriber's feedback arrives.
+   */
+  twccSent(size: number, nowMs: number): void {
+    const seq = this.#twccSeq;
+    if (seq < 0) return;
+    this.#twccSeq = -1;
+    this.twccHistory?.record(seq, nowMs, size);
+  }
 
   /** The context to encrypt with now; rebuilt if werift replaced its SRTP session (re-keying). */
   context(): SrtpContext | undefined {

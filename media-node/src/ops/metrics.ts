@@ -68,6 +68,16 @@ export function topK(values: Iterable<number>, k: number): number[] {
 
 const ICE_RESULTS = ['connected', 'failed', 'timeout'] as const;
 
+/**
+ * Buckets of `media_bandwidth_estimate_bps`: around the simulcast layers a
+ * subscriber can take (q ~150k, h ~500k, f ~1.5M) and above. A distribution per node; which
+ * session has which estimate is in its session view, never in a label.
+ */
+const BANDWIDTH_SOURCES = ['twcc', 'remb', 'loss'] as const;
+const BANDWIDTH_BUCKETS_BPS = [
+  50e3, 100e3, 200e3, 300e3, 450e3, 700e3, 1e6, 1.5e6, 2e6, 3e6, 5e6, 10e6,
+];
+
 const DEVICE_CLASSES = new Set([
   'web',
   'ios',
@@ -166,6 +176,18 @@ export function createMetrics(
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     }),
+    bandwidthEstimate: (() => {
+      const h = new Histogram({
+        name: 'media_bandwidth_estimate_bps',
+        help: 'Downlink bandwidth estimates of receiving sessions, one sample per session per second, by source (twcc, remb, loss)',
+        labelNames: ['source'] as const,
+        buckets: BANDWIDTH_BUCKETS_BPS,
+        registers: r,
+      });
+      // Every source's series exists from the start (dashboards compare them).
+      for (const source of BANDWIDTH_SOURCES) h.zero({ source });
+      return h;
+    })(),
     httpRequests: new Counter({
       name: 'media_http_requests_total',
       help: 'Internal API requests (route = pattern)',

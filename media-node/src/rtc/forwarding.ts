@@ -15,6 +15,7 @@
  * the first stock send); the fast path sends the SSRC's sender reports itself (fast-path.ts).
  */
 import type { RTCRtpSender, RtpPacket } from 'werift';
+import type { SendHistory } from '../bwe/send-history.ts';
 import type { Config } from '../config.ts';
 import { FastPath } from '../fast/fast-path.ts';
 import { resolveFastSend } from '../fast/fast-send.ts';
@@ -95,15 +96,26 @@ export class Forwarding {
 
   /**
    * A forwarder for one subscription; on the fast path it waits for `activate()`.
-   * `publisherExtensions` are the track publisher's negotiated header extension ids.
+   * `publisherExtensions` are the track publisher's negotiated header extension ids;
+   * `twccHistory` the send history of a transport (the subscriber's bandwidth estimator).
    */
   create(
     sender: RTCRtpSender,
     onSent: () => void,
     publisherExtensions: PublisherExtensions = () => [],
     source: LayerSource = SINGLE_LAYER,
+    twccHistory?: (dtlsTransport: object) => SendHistory,
   ): SubscriberForwarder {
-    return new SubscriberForwarder(this, this.#o, sender, onSent, publisherExtensions, source);
+    return new SubscriberForwarder(
+      this,
+      this.#o,
+      sender,
+      onSent,
+      publisherExtensions,
+      source,
+      false,
+      twccHistory,
+    );
   }
 
   /**
@@ -135,6 +147,7 @@ export class SubscriberForwarder implements Forwarder {
   readonly #sender: RTCRtpSender;
   readonly #onSent: () => void;
   readonly #publisherExtensions: PublisherExtensions;
+  readonly #twccHistory: ((dtlsTransport: object) => SendHistory) | undefined;
   #stock: WeriftSenderForwarder | undefined;
   #fast: FastSenderForwarder | undefined;
   #closed = false;
@@ -156,9 +169,11 @@ export class SubscriberForwarder implements Forwarder {
     publisherExtensions: PublisherExtensions,
     source: LayerSource,
     echo = false,
+    twccHistory?: (dtlsTransport: object) => SendHistory,
   ) {
     this.#f = f;
     this.#echo = echo;
+    this.#twccHistory = twccHistory;
     this.#o = o;
     this.#sender = sender;
     this.#onSent = onSent;
@@ -232,6 +247,7 @@ export class SubscriberForwarder implements Forwarder {
     const fast = this.#f.fast.attach(
       this.#sender as unknown as Parameters<FastPath['attach']>[0],
       this.#publisherExtensions(),
+      this.#twccHistory,
     );
     if (typeof fast === 'string') {
       this.#o.onFallback(fallbackReason(fast), fast);

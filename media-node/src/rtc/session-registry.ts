@@ -131,6 +131,7 @@ export class SessionRegistry implements SessionHost {
       onData: (s, data) => this.#rooms.get(s.room)?.relay(s, data),
       onClosed: (s, reason) => this.#onClosed(s, reason),
       onIceRestart: (_s, result) => metrics.iceRestarts.inc({ result }),
+      onBandwidth: (_s, bps, source) => metrics.bandwidthEstimate.observe({ source }, bps),
       viewTracks: (s) => this.#rooms.get(s.room)?.tracks(s) ?? [],
     };
   }

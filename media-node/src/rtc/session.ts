@@ -22,6 +22,9 @@ import { MediaError } from '../../../shared/errors.ts';
 import type { EventBody, NodeEvent } from '../../../shared/events.ts';
 import type { NodeSessionView, SessionMode } from '../../../shared/internal.ts';
 import type { SessionStats } from '../../../shared/stats.ts';
+import type { BandwidthSource } from '../bwe/estimator.ts';
+import { SubscriberBandwidth } from '../bwe/subscriber-bandwidth.ts';
+import { EXT_URI } from '../fast/rtp-extensions.ts';
 import type { RtpCounters } from '../ops/metrics.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
@@ -31,7 +34,15 @@ import type { TargetLayer } from './layers.ts';
 import { Negotiator } from './negotiator.ts';
 import { PublishedTrack } from './published-track.ts';
 import { sampleSession, type TrackSample } from './quality/session-stats.ts';
-import { extensionsForNewSection } from './sdp/header-extensions.ts';
+import {
+  type ExtensionId,
+  extensionsForNewSection,
+  type OfferedSection,
+  offersTransportCc,
+  stripTransportCcFromReceived,
+  withoutRefusedTransportCc,
+  withoutTransportCcFeedback,
+} from './sdp/header-extensions.ts';
 import {
   type IceCredentials,
   iceCredentialsOf,
@@ -51,6 +62,8 @@ import { installUdpSourceGuard, type UdpDropCounters, UdpSourceGuard } from './u
 import { ViewSlots } from './view-slots.ts';
 import { patchNackHandler, patchSimulcastNack, startRestartedIce } from './werift-patches.ts';
 
+const TRANSPORT_CC_URI = EXT_URI.transportCc;
+
 /** ICE-lite gathering is one local socket; anything slower than this is broken. */
 const GATHER_TIMEOUT_MS = 3_000;
 /** werift peer connections sometimes never reach `closed` (PLATFORM-NOTES): cap the wait. */
@@ -69,6 +82,8 @@ export interface SessionHooks {
   onData(session: Session, data: string | Buffer): void;
   onClosed(session: Session, reason: EndReason): void;
   onIceRestart(session: Session, result: IceRestartResult): void;
+  /** About once a second while the session receives media: its downlink estimate. */
+  onBandwidth?(session: Session, bps: number, source: BandwidthSource): void;
   /** The tracks a viewing session (WHEP) may be given at its offer, in the room's order. */
   viewTracks(session: Session): Iterable<PublishedTrack>;
 }
@@ -122,6 +137,11 @@ export class Session {
   /** A viewing session's fixed m-lines (view-slots.ts). */
   readonly #view: ViewSlots | undefined;
   readonly #attach: AttachOptions;
+  /**
+   * This session's downlink as a subscriber: estimate and allocator (bwe/). The room wires the
+   * forwarder's layer control to it (`bandwidth.setLayerControl`).
+   */
+  readonly bandwidth: SubscriberBandwidth;
   readonly #offs: Array<() => void> = [];
   /** One per werift ICE agent (one with max-bundle), keyed by the agent. */
   readonly #guards = new Map<object, UdpSourceGuard>();
@@ -131,6 +151,10 @@ export class Session {
   #closed = false;
   /** Codecs the client offered (its last offer): what subscriptions may send it. */
   #receivable: readonly AcceptedCodec[] = [];
+  /** Whether the client's last offer takes transport-cc (undefined: it offered no media). */
+  #transportCc: boolean | undefined;
+  /** The client's id for transport-cc, kept for the sections the node adds (one id per URI). */
+  #transportCcId: ExtensionId | undefined;
   /** The client's ICE credentials (its last offer) and its earlier ufrags (one per restart). */
   #remoteIce: IceCredentials | undefined;
   readonly #pastUfrags: string[] = [];
@@ -143,10 +167,15 @@ export class Session {
     this.echo = o.echo;
     this.mode = o.mode;
     this.#pc = new RTCPeerConnection(o.peerConfig);
+    this.bandwidth = new SubscriberBandwidth({
+      report: o.report,
+      onEstimate: (bps, source) => o.hooks.onBandwidth?.(this, bps, source),
+    });
     this.#attach = {
       forwarding: o.forwarding,
       report: o.report,
       onSent: () => this.activity++,
+      bandwidth: this.bandwidth,
     };
     if (o.mode?.kind === 'view') {
       this.#view = new ViewSlots({
@@ -160,7 +189,11 @@ export class Session {
       serial: this.#serial,
       answerTimeoutMs: ANSWER_TIMEOUT_MS,
       canOffer: () => this.state === 'connected',
-      sendOffer: (sdp) => this.notify({ type: 'offer', sdp }),
+      sendOffer: (sdp) =>
+        this.notify({
+          type: 'offer',
+          sdp: this.#transportCc === false ? withoutTransportCcFeedback(sdp) : sdp,
+        }),
       onAnswered: () => {
         // New subscriptions are live now: the fast path can take their SSRCs (payload type
         // negotiated), and a keyframe lets the subscriber start decoding.
@@ -193,6 +226,11 @@ export class Session {
       await this.#negotiator.yieldToRemoteOffer();
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       this.#receivable = offer.accepted;
+      this.#transportCc = offersTransportCc(offer.sdp);
+      const tccId = stripTransportCcFromReceived(
+        this.#pc.getTransceivers() as unknown as OfferedSection[],
+      );
+      if (tccId !== undefined) this.#transportCcId = { id: tccId, uri: TRANSPORT_CC_URI };
       if (restart && this.#remoteIce) {
         this.#pastUfrags.push(this.#remoteIce.ufrag);
         if (this.#pastUfrags.length > PAST_UFRAGS_KEPT) this.#pastUfrags.shift();
@@ -297,11 +335,17 @@ export class Session {
     if (codec) transceiver.setCodecPreferences(preferenceFor(codec));
     // The client's ids, not werift's defaults, for the extensions of the new section.
     transceiver.headerExtensions = extensionsForNewSection(
-      this.#pc.getConfiguration().headerExtensions[track.kind] ?? [],
-      this.#pc
-        .getTransceivers()
-        .filter((t) => t !== transceiver)
-        .flatMap((t) => t.headerExtensions),
+      withoutRefusedTransportCc(
+        this.#pc.getConfiguration().headerExtensions[track.kind] ?? [],
+        this.#transportCc,
+      ),
+      [
+        ...this.#pc
+          .getTransceivers()
+          .filter((t) => t !== transceiver)
+          .flatMap((t) => t.headerExtensions),
+        ...(this.#transportCcId ? [this.#transportCcId] : []),
+      ],
     );
     this.#subscriptions.set(track.id, attachSubscription(track, transceiver, this.#attach));
     this.#negotiator.request();
@@ -417,7 +461,14 @@ export class Session {
     const subscriptions = this.#view ? this.#view.subscriptions() : this.#subscriptions.values();
     const interval = this.#statsAt < 0 ? 0 : now - this.#statsAt;
     this.#statsAt = now;
-    const sampled = sampleSession(this.published.values(), subscriptions, now, epochMs, interval);
+    const sampled = sampleSession(
+      this.published.values(),
+      subscriptions,
+      now,
+      epochMs,
+      interval,
+      this.bandwidth.view(),
+    );
     this.#stats = sampled.stats;
     return sampled;
   }
@@ -447,6 +498,7 @@ export class Session {
     for (const sub of this.#subscriptions.values()) sub.release();
     this.#subscriptions.clear();
     this.#view?.close();
+    this.bandwidth.close();
     for (const track of this.published.values()) track.close();
     for (const off of this.#offs.splice(0)) off();
     this.#channels.clear();

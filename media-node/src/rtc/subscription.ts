@@ -5,6 +5,7 @@
  */
 import type { RTCRtpTransceiver } from 'werift';
 import type { SubscriptionView } from '../../../shared/api.ts';
+import type { SubscriberBandwidth } from '../bwe/subscriber-bandwidth.ts';
 import { type ErrorReporter, guard } from '../util/guard.ts';
 import type { Forwarding, SubscriberForwarder } from './forwarding.ts';
 import {
@@ -43,6 +44,8 @@ export interface AttachOptions {
   report: ErrorReporter;
   /** Called per packet sent (idle detection). */
   onSent(): void;
+  /** The subscribing session's bandwidth estimator (records what is sent, reads feedback). */
+  bandwidth?: SubscriberBandwidth | undefined;
 }
 
 /** Starts forwarding `track` on `transceiver`'s sender. */
@@ -53,7 +56,16 @@ export function attachSubscription(
 ): Subscription {
   const sender = transceiver.sender;
   patchSenderBwe(sender.senderBWE);
-  const forwarder = o.forwarding.create(sender, o.onSent, () => track.extensions, track);
+  const bandwidth = o.bandwidth;
+  // Both paths: the stock one records through werift's per-send hook, the fast one itself.
+  bandwidth?.trackStockSender(sender);
+  const forwarder = o.forwarding.create(
+    sender,
+    o.onSent,
+    () => track.extensions,
+    track,
+    bandwidth && ((dtls) => bandwidth.historyFor(dtls)),
+  );
   // werift routes the subscriber's RTCP to this sender by media SSRC on both paths.
   const pli = sender.onPictureLossIndication.subscribe(
     guard(o.report, 'pli', () => forwarder.requestKeyframe()),

@@ -3,6 +3,7 @@
  * publishes (`in`) and what it receives (`out`). Called on the registry's stats timer; the result
  * is kept on the session, so reading it (`GET /internal/v1/sessions/:id`) costs nothing.
  */
+import type { BandwidthView } from '../../../../shared/internal.ts';
 import type { SessionStats, TrackStats } from '../../../../shared/stats.ts';
 import type { PublishedTrack } from '../published-track.ts';
 import type { Subscription } from '../subscription.ts';
@@ -22,6 +23,8 @@ export function sampleSession(
   now: number,
   epochMs: number,
   intervalMs: number,
+  /** The session's downlink estimate (bwe/subscriber-bandwidth.ts), none while it receives nothing. */
+  estimate?: BandwidthView | undefined,
 ): { stats: SessionStats; samples: TrackSample[] } {
   const tracks: TrackStats[] = [];
   const samples: TrackSample[] = [];
@@ -51,8 +54,8 @@ export function sampleSession(
       inbound: combineStreams(inbound),
       outbound: combineStreams(outbound),
       rttMs: roundMs(meanOf(rtts)),
-      // Issue 16 part 3 (the estimator) fills this in; no estimate exists yet.
-      estimateBps: null,
+      estimateBps: estimate?.estimateBps ?? null,
+      estimateSource: estimate?.source ?? null,
       tracks,
     },
     samples,

@@ -5,7 +5,7 @@
  * which for H.264 means packetization-mode 1 (FU-A, what every browser sends) and the
  * constrained-baseline or main profile (what hardware decoders, Safari included, take).
  */
-import { RTCRtpCodecParameters, useNACK, usePLI, useREMB } from 'werift';
+import { RTCRtpCodecParameters, useNACK, usePLI, useREMB, useTWCC } from 'werift';
 
 export type MediaKind = 'audio' | 'video';
 
@@ -70,7 +70,7 @@ const TABLE: readonly CodecSpec[] = [
 ];
 
 function videoFeedback(): RTCRtpCodecParameters['rtcpFeedback'] {
-  return [useNACK(), usePLI(), useREMB(), { type: 'ccm', parameter: 'fir' }];
+  return [useNACK(), usePLI(), useREMB(), useTWCC(), { type: 'ccm', parameter: 'fir' }];
 }
 
 /** The werift `codecs` configuration: every supported codec, RTX after each video codec. */
@@ -82,7 +82,8 @@ export function weriftCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpC
       mimeType: `${c.kind}/${c.name}`,
       clockRate: c.clockRate,
       payloadType: c.payloadType,
-      rtcpFeedback: c.kind === 'video' ? videoFeedback() : [],
+      // transport-cc on audio too: the estimator counts every packet of the transport.
+      rtcpFeedback: c.kind === 'video' ? videoFeedback() : [useTWCC()],
       ...(c.channels === undefined ? {} : { channels: c.channels }),
       ...(c.fmtp === undefined ? {} : { parameters: c.fmtp }),
     });

@@ -1,7 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import { EXT_URI } from '../../fast/rtp-extensions.ts';
-import { extensionsForNewSection, weriftHeaderExtensions } from './header-extensions.ts';
+import {
+  extensionsForNewSection,
+  offersTransportCc,
+  stripTransportCcFromReceived,
+  weriftHeaderExtensions,
+  withoutRefusedTransportCc,
+  withoutTransportCcFeedback,
+} from './header-extensions.ts';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 /** Chromium 156's ids in its offers. */
 const CHROMIUM = [
@@ -48,7 +59,10 @@ describe('extensionsForNewSection', () => {
   });
 
   it('keeps configured ids when free, else takes the lowest free id, else leaves it out', () => {
-    const partial = [{ id: 4, uri: 'urn:other' }];
+    const partial = [
+      { id: 4, uri: 'urn:other' },
+      { id: 7, uri: EXT_URI.transportCc },
+    ];
     const got = extensionsForNewSection(wanted, partial).map((e) => [e.id, e.uri]);
     expect(got).toEqual([
       [5, EXT_URI.mid],
@@ -58,5 +72,51 @@ describe('extensionsForNewSection', () => {
     ]);
     const full = Array.from({ length: 14 }, (_, i) => ({ id: i + 1, uri: `urn:x:${i}` }));
     expect(extensionsForNewSection(wanted, full)).toEqual([]);
+  });
+});
+
+describe('transport-cc in re-offers', () => {
+  it("reads from the client's offer whether it takes transport-cc", () => {
+    expect(offersTransportCc(fixture('chromium-offer.sdp'))).toBe(true);
+    // webrtcbin offers rtcp-fb transport-cc but no extmap: it must not get it (GStreamer 1.22).
+    expect(offersTransportCc(fixture('webrtcbin-max-bundle-offer.sdp'))).toBe(false);
+    const dataOnly = 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n';
+    expect(offersTransportCc(dataOnly)).toBeUndefined();
+  });
+
+  it('takes the transport-cc feedback lines out of an offer, and nothing else', () => {
+    const sdp =
+      'm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 transport-cc\r\n' +
+      'a=rtcp-fb:111 transport-cc\r\na=rtcp-fb:96 ccm fir\r\n';
+    expect(withoutTransportCcFeedback(sdp)).toBe(
+      'm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 ccm fir\r\n',
+    );
+  });
+
+  it('leaves transport-cc out only for a client that showed it does not take it', () => {
+    const wanted = [
+      { id: 1, uri: EXT_URI.mid },
+      { id: 2, uri: EXT_URI.transportCc },
+    ];
+    expect(withoutRefusedTransportCc(wanted, false)).toEqual([{ id: 1, uri: EXT_URI.mid }]);
+    expect(withoutRefusedTransportCc(wanted, true)).toEqual(wanted);
+    expect(withoutRefusedTransportCc(wanted, undefined)).toEqual(wanted);
+  });
+});
+
+describe('stripTransportCcFromReceived', () => {
+  it('keeps transport-cc only on sections the node sends on, and returns the client id', () => {
+    const tcc = { id: 3, uri: EXT_URI.transportCc };
+    const mid = { id: 4, uri: EXT_URI.mid };
+    const sections = [
+      { offerDirection: 'recvonly', headerExtensions: [mid, tcc] }, // the client publishes
+      { offerDirection: 'sendrecv', headerExtensions: [mid, tcc] }, // echo
+      { offerDirection: 'sendonly', headerExtensions: [mid, tcc] }, // a WHEP viewer's slot
+    ];
+    expect(stripTransportCcFromReceived(sections)).toBe(3);
+    expect(sections.map((s) => s.headerExtensions.map((e) => e.id))).toEqual([[4], [4], [4, 3]]);
+    expect(
+      stripTransportCcFromReceived([{ offerDirection: 'recvonly', headerExtensions: [mid] }]),
+    ).toBeUndefined();
   });
 });

@@ -1,13 +1,13 @@
 /**
  * The RTP header extensions every peer of this platform negotiates (werift's `headerExtensions`
- * configuration). What the forwarder does with each is in fast/rtp-extensions.ts: mid and
- * abs-send-time are written per hop, the audio level is passed through, rid and repaired-rid
- * name a publisher's encodings (simulcast).
+ * configuration). What the forwarder does with each is in fast/rtp-extensions.ts: mid,
+ * abs-send-time and transport-cc are written per hop, the audio level is passed through, rid and
+ * repaired-rid name a publisher's encodings (simulcast).
  *
- * transport-cc is not negotiated yet, although the forwarder can write it (rtp-extensions.ts):
- * with it in the node's re-offer, GStreamer 1.22's webrtcbin decoded nothing of the new
- * sections (test/interop-gstreamer.test.ts, room), and nothing here consumes its feedback. The
- * bandwidth estimator (issue 16) should add it together with the `transport-cc` RTCP feedback.
+ * transport-cc (with `a=rtcp-fb:* transport-cc`, sdp/codec-table.ts) gives each subscriber's
+ * bandwidth estimator (media-node/src/bwe/) per-packet arrival times. In an answer werift keeps
+ * only what the client offered; a section the node adds by renegotiation carries it only when
+ * the client's own sections negotiated it (`extensionsForNewSection`).
  */
 import {
   RTCRtpHeaderExtensionParameters,
@@ -16,6 +16,7 @@ import {
   useRepairedRtpStreamId,
   useSdesMid,
   useSdesRTPStreamId,
+  useTransportWideCC,
 } from 'werift';
 
 /**
@@ -30,11 +31,14 @@ export function weriftHeaderExtensions(): {
 } {
   const mid = useSdesMid();
   const absSendTime = useAbsSendTime();
+  const transportCc = useTransportWideCC();
   return {
-    audio: [mid, absSendTime, useAudioLevelIndication()],
-    video: [mid, absSendTime, useSdesRTPStreamId(), useRepairedRtpStreamId()],
+    audio: [mid, absSendTime, useAudioLevelIndication(), transportCc],
+    video: [mid, absSendTime, useSdesRTPStreamId(), useRepairedRtpStreamId(), transportCc],
   };
 }
+
+const TRANSPORT_CC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 
 /** One `a=extmap` of a section: id and URI. */
 export interface ExtensionId {
@@ -49,6 +53,7 @@ export interface ExtensionId {
  * our re-offer when its `4` (mid) met our `4` (audio level), and the new tracks never arrived.
  * So: a URI the session already negotiated keeps that id; another URI gets its configured id if
  * free, else the lowest free one-byte id (1-14); none free: the extension is left out.
+ *
  */
 export function extensionsForNewSection(
   wanted: readonly ExtensionId[],
@@ -72,6 +77,74 @@ export function extensionsForNewSection(
     out.push(new RTCRtpHeaderExtensionParameters({ id, uri: e.uri }));
   }
   return out;
+}
+
+/**
+ * Whether a client's offer takes transport-cc: true when a media section offers its extmap,
+ * false when media sections are offered without it, undefined for an offer with no audio or
+ * video section (a receive-only client that learns our sections from our offer).
+ *
+ * The node's re-offers carry transport-cc only when this is not false: with it in a re-offer,
+ * GStreamer 1.22's webrtcbin (which offers `rtcp-fb transport-cc` but no transport-cc extmap)
+ * decoded nothing of the new sections (test/interop-gstreamer.test.ts). Such a client's
+ * estimate comes from REMB or receiver-report loss instead.
+ */
+export function offersTransportCc(sdp: string): boolean | undefined {
+  if (!/^m=(audio|video) /m.test(sdp)) return undefined;
+  return sdp
+    .split(/\r?\n/)
+    .some(
+      (line) => /^a=extmap:\d+(\/\w+)? /.test(line) && line.trim().endsWith(` ${TRANSPORT_CC}`),
+    );
+}
+
+/** The part of werift's `RTCRtpTransceiver` `stripTransportCcFromReceived` reads and edits. */
+export interface OfferedSection {
+  /** What the node may do on the section, from the client's offer (`recvonly`: client sends). */
+  offerDirection: string;
+  headerExtensions: ExtensionId[];
+}
+
+/**
+ * Takes transport-cc out of the answer's sections on which the client sends (the node receives:
+ * `recvonly` / `sendrecv` for the node); returns the client's id for it, if it offered one.
+ *
+ * The node estimates downlinks only. werift would answer a publisher's transport-cc with its own
+ * receiver-side feedback, which is malformed (werift 0.25.2 writes a TransportWideCC length that
+ * leaves its last bytes outside the packet: werift itself drops them as malformed) and whose
+ * reference times jump by up to 64 ms; a Chromium publisher that negotiated transport-cc but
+ * gets no usable feedback can throttle its encoder (congestion-window pushback). Without it a
+ * publisher estimates from receiver reports, as before transport-cc was negotiated at all.
+ */
+export function stripTransportCcFromReceived(
+  sections: readonly OfferedSection[],
+): number | undefined {
+  let clientId: number | undefined;
+  for (const s of sections) {
+    if (s.offerDirection !== 'recvonly' && s.offerDirection !== 'sendrecv') continue;
+    const tcc = s.headerExtensions.find((e) => e.uri === TRANSPORT_CC);
+    if (!tcc) continue;
+    clientId ??= tcc.id;
+    s.headerExtensions = s.headerExtensions.filter((e) => e !== tcc);
+  }
+  return clientId;
+}
+
+/**
+ * `sdp` without `a=rtcp-fb:<pt> transport-cc` lines: the node's re-offer to a client that does
+ * not take transport-cc (werift writes the feedback from its codec configuration whatever the
+ * extensions say, and webrtcbin's failure came with both in the re-offer).
+ */
+export function withoutTransportCcFeedback(sdp: string): string {
+  return sdp.replace(/^a=rtcp-fb:\S+ transport-cc\r?\n/gm, '');
+}
+
+/** `wanted` without transport-cc when the client's offer showed it does not take it. */
+export function withoutRefusedTransportCc<T extends ExtensionId>(
+  wanted: readonly T[],
+  offered: boolean | undefined,
+): T[] {
+  return offered === false ? wanted.filter((e) => e.uri !== TRANSPORT_CC) : [...wanted];
 }
 
 function firstFree(taken: ReadonlySet<number>): number | undefined {
