@@ -14,7 +14,7 @@ import type { SessionStats } from '../../../shared/stats.ts';
 import { assertRoomAccess, roomForNewSession } from '../auth/access.ts';
 import type { Caller } from '../auth/token.ts';
 import { sha256Hex } from '../digest.ts';
-import { fetchSessionStats } from '../node/session-stats.ts';
+import { sessionStats } from '../node/session-stats.ts';
 import { unwrap } from '../outcome.ts';
 import {
   type ClientLocation,
@@ -182,7 +182,7 @@ sessionRoutes.get('/:id', async (c) => {
   const { text, node } = unwrap(await sessionStub(c, id).readText(id, c.get('caller')));
   const { NODE_SHARED_SECRET, NODE_TIMEOUT_MS } = config(c);
   const stats: SessionStats | null = node
-    ? await fetchSessionStats(node, id, { secret: NODE_SHARED_SECRET, timeoutMs: NODE_TIMEOUT_MS })
+    ? await sessionStats(node, id, { secret: NODE_SHARED_SECRET, timeoutMs: NODE_TIMEOUT_MS })
     : null;
   // `{...view, stats}` without parsing the view: its text is a JSON object, `}` last.
   return jsonText(c, `${text.slice(0, -1)},"stats":${JSON.stringify(stats)}}`);
