@@ -13,7 +13,7 @@
  */
 import { nodeApi } from '../../media-node/test/helpers/node-api.ts';
 import { type FakeEdge, startFakeEdge } from '../../test/support/fake-edge.ts';
-import type { CpuQuota, CpuThrottle } from '../lib/cgroup.ts';
+import { type CpuQuota, type CpuThrottle, throttleDelta } from '../lib/cgroup.ts';
 import { cpuSeconds } from '../lib/proc.ts';
 import { type Summary, summarize } from '../lib/stats.ts';
 import { BenchPeer, Refused } from './bench-peer.ts';
@@ -342,14 +342,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
           (p) =>
             `${p.pc.connectionState}/${p.pc.iceConnectionState}${ended.has(p.id) ? '/ended' : ''}`,
         ),
-        throttle:
-          throttle0 && throttle1
-            ? {
-                periods: throttle1.periods - throttle0.periods,
-                throttledPeriods: throttle1.throttledPeriods - throttle0.throttledPeriods,
-                throttledSeconds: throttle1.throttledSeconds - throttle0.throttledSeconds,
-              }
-            : undefined,
+        throttle: throttleDelta(throttle0, throttle1),
       };
     },
     async close() {

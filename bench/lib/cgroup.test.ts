@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cfsQuotaUs, createCpuLimit, parseCpuStat } from './cgroup.ts';
+import { cfsQuotaUs, createCpuLimit, parseCpuStat, throttleDelta } from './cgroup.ts';
 
 describe('CPU quota (cgroup)', () => {
   it('turns cores into a CFS quota per period', () => {
@@ -14,6 +14,18 @@ describe('CPU quota (cgroup)', () => {
     expect(() => cfsQuotaUs({ cores: 0.05, periodUs: 10_000 })).toThrow('longer period');
     expect(() => cfsQuotaUs({ cores: 0, periodUs: 10_000 })).toThrow('positive');
     expect(() => cfsQuotaUs({ cores: 0.5, periodUs: 500 })).toThrow('period');
+  });
+
+  it('gives what the counters grew by over a window, and nothing without both readings', () => {
+    const before = { periods: 100, throttledPeriods: 40, throttledSeconds: 0.5 };
+    const after = { periods: 300, throttledPeriods: 190, throttledSeconds: 1.75 };
+    expect(throttleDelta(before, after)).toEqual({
+      periods: 200,
+      throttledPeriods: 150,
+      throttledSeconds: 1.25,
+    });
+    expect(throttleDelta(undefined, after)).toBeUndefined();
+    expect(throttleDelta(before, undefined)).toBeUndefined();
   });
 
   it('reads the throttling counters of cpu.stat', () => {

@@ -66,6 +66,19 @@ export function cfsQuotaUs(q: CpuQuota): number {
   return us;
 }
 
+/** What the throttling counters grew by between two readings; undefined without both. */
+export function throttleDelta(
+  before: CpuThrottle | undefined,
+  after: CpuThrottle | undefined,
+): CpuThrottle | undefined {
+  if (!before || !after) return undefined;
+  return {
+    periods: after.periods - before.periods,
+    throttledPeriods: after.throttledPeriods - before.throttledPeriods,
+    throttledSeconds: after.throttledSeconds - before.throttledSeconds,
+  };
+}
+
 /** Parses cgroup v1 `cpu.stat` text; pure (unit-tested). */
 export function parseCpuStat(text: string): CpuThrottle {
   const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, nodesPerRegion, rng, type SimConfig, simulate } from './simulator.ts';
+import { seeded as rng } from '../../media-node/src/bwe/link-sim.ts';
+import { DEFAULT_CONFIG, nodesPerRegion, type SimConfig, simulate } from './simulator.ts';
 import { REGIONS } from './world.ts';
 
 const small: SimConfig = { ...DEFAULT_CONFIG, nodes: 200, joins: 40_000, maxSessionsPerNode: 100 };

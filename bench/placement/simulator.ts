@@ -20,6 +20,7 @@
  * between placers; here every placement sees exact loads.
  */
 
+import { seeded as rng } from '../../media-node/src/bwe/link-sim.ts';
 import type { NodeState } from '../../shared/internal.ts';
 import {
   type ClientLocation,
@@ -105,18 +106,6 @@ export interface SimResult {
   nodesDrained: number;
   /** Open sessions at the end of the warm-up (three mean lifetimes), share of the capacity. */
   steadyUtilization: number;
-}
-
-/** mulberry32: small, fast and good enough for a simulation; same seed, same run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** Index of the region site nearest a point. */

@@ -78,15 +78,16 @@ function restartedAnswer(previous: string, frag: string): string {
   return `${out.join('\r\n')}\r\n`;
 }
 
-export async function startWeriftWhip(url: string, token: string): Promise<WeriftWhipPublisher> {
-  const pc = createLoopbackPeer();
-  const peer = wrapWeriftPeer(pc);
-  const source = new MediaSource();
-  const video = new MediaStreamTrack({ kind: 'video' });
-  const audio = new MediaStreamTrack({ kind: 'audio' });
-  pc.addTransceiver(video, { direction: 'sendonly' });
-  pc.addTransceiver(audio, { direction: 'sendonly' });
-  source.use({ audio, video });
+/**
+ * Offers from `pc` once its gathering is complete, as one WHIP/WHEP `POST` of application/sdp
+ * (`what` names it in errors); closes `pc` and throws unless the answer is a 201.
+ */
+export async function postSdpOffer(
+  pc: RTCPeerConnection,
+  url: string,
+  token: string,
+  what: 'WHIP' | 'WHEP',
+): Promise<{ res: Response; answer: string; postedAt: number; answeredAt: number }> {
   await pc.setLocalDescription(await pc.createOffer());
   await waitForGathering(pc);
   const postedAt = performance.now();
@@ -99,8 +100,21 @@ export async function startWeriftWhip(url: string, token: string): Promise<Werif
   const answeredAt = performance.now();
   if (res.status !== 201) {
     await pc.close();
-    throw new Error(`WHIP POST ${res.status}: ${answer}`);
+    throw new Error(`${what} POST ${res.status}: ${answer}`);
   }
+  return { res, answer, postedAt, answeredAt };
+}
+
+export async function startWeriftWhip(url: string, token: string): Promise<WeriftWhipPublisher> {
+  const pc = createLoopbackPeer();
+  const peer = wrapWeriftPeer(pc);
+  const source = new MediaSource();
+  const video = new MediaStreamTrack({ kind: 'video' });
+  const audio = new MediaStreamTrack({ kind: 'audio' });
+  pc.addTransceiver(video, { direction: 'sendonly' });
+  pc.addTransceiver(audio, { direction: 'sendonly' });
+  source.use({ audio, video });
+  const { res, answer, postedAt, answeredAt } = await postSdpOffer(pc, url, token, 'WHIP');
   await peer.setRemoteDescription({ type: 'answer', sdp: answer });
   source.start();
   const resource = new URL(res.headers.get('location') ?? '', url).toString();

@@ -4,8 +4,9 @@
  * frame by frame (vp8-frames.ts).
  */
 import type { RTCPeerConnection } from 'werift';
-import { createLoopbackPeer, waitForConnected, waitForGathering } from './loopback-peer.ts';
+import { createLoopbackPeer, waitForConnected } from './loopback-peer.ts';
 import { Vp8Counter } from './vp8-frames.ts';
+import { postSdpOffer } from './werift-whip.ts';
 
 export interface WhepViewer {
   pc: RTCPeerConnection;
@@ -43,21 +44,8 @@ export async function startWhepViewer(url: string, token: string): Promise<WhepV
       poke();
     }),
   );
-  await pc.setLocalDescription(await pc.createOffer());
-  await waitForGathering(pc);
-  const postedAt = performance.now();
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sdp' },
-    body: pc.localDescription?.sdp ?? '',
-  });
-  const body = await res.text();
-  if (res.status !== 201) {
-    await pc.close();
-    throw new Error(`WHEP POST ${res.status}: ${body}`);
-  }
-  const answeredAt = performance.now();
-  await pc.setRemoteDescription({ type: 'answer', sdp: body });
+  const { res, answer, postedAt, answeredAt } = await postSdpOffer(pc, url, token, 'WHEP');
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
   let connectedAt: number | undefined;
   void waitForConnected(pc, 15_000).then(
     () => {

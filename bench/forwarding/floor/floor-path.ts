@@ -16,7 +16,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CpuQuota, createCpuLimit } from '../../lib/cgroup.ts';
+import { type CpuQuota, createCpuLimit, throttleDelta } from '../../lib/cgroup.ts';
 import { atExit, ownDir } from '../../lib/children.ts';
 import { cpuSeconds } from '../../lib/proc.ts';
 import type { ModeResult, StepRow } from '../run-mode.ts';
@@ -129,7 +129,7 @@ async function floorStep(bin: string, subs: number, o: FloorOptions): Promise<St
     const expected = (sent as number) * subs;
     const loss =
       expected > 0 ? Math.max(0, (1 - (received as number) / expected) * 100) : Number.NaN;
-    const periods = throttle0 && throttle1 ? throttle1.periods - throttle0.periods : 0;
+    const throttle = throttleDelta(throttle0, throttle1);
     return floorRow({
       subscribers: subs,
       admitted: subs,
@@ -138,8 +138,8 @@ async function floorStep(bin: string, subs: number, o: FloorOptions): Promise<St
       sentPps: (sent as number) / wallS,
       nodeCpu: cpuS / wallS,
       throttledPct:
-        throttle0 && throttle1 && periods > 0
-          ? ((throttle1.throttledPeriods - throttle0.throttledPeriods) / periods) * 100
+        throttle && throttle.periods > 0
+          ? (throttle.throttledPeriods / throttle.periods) * 100
           : Number.NaN,
       pktPerCpuS: cpuS > 0 ? (received as number) / cpuS : Number.NaN,
       lossPct: loss,

@@ -24,7 +24,7 @@ import {
   waitForConnected,
   waitForGathering,
 } from '../../../test/support/loopback-peer.ts';
-import { createCpuLimit } from '../../lib/cgroup.ts';
+import { createCpuLimit, throttleDelta } from '../../lib/cgroup.ts';
 import { atExit, ownDir } from '../../lib/children.ts';
 import { cpuSeconds, rssBytes } from '../../lib/proc.ts';
 import { summarize } from '../../lib/stats.ts';
@@ -276,14 +276,7 @@ export async function startJanusRig(o: RigOptions): Promise<MeasuredRig> {
         nodeCpuS,
         harnessCpuS,
         rss,
-        throttle:
-          throttle0 && throttle1
-            ? {
-                periods: throttle1.periods - throttle0.periods,
-                throttledPeriods: throttle1.throttledPeriods - throttle0.throttledPeriods,
-                throttledSeconds: throttle1.throttledSeconds - throttle0.throttledSeconds,
-              }
-            : undefined,
+        throttle: throttleDelta(throttle0, throttle1),
       });
     },
     async close() {
