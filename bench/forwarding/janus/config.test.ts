@@ -29,8 +29,9 @@ describe('janus benchmark config', () => {
 
   it('gives Janus exactly the videoroom plugin and the HTTP transport', () => {
     const lib = mkdtempSync(join(os.tmpdir(), 'janus-lib-'));
-    const dir = join(mkdtempSync(join(os.tmpdir(), 'janus-cfg-')), 'cfg');
-    dirs.push(lib, dir);
+    const parent = mkdtempSync(join(os.tmpdir(), 'janus-cfg-'));
+    const dir = join(parent, 'cfg');
+    dirs.push(lib, parent);
     const cfg = writeJanusConfig(dir, 8123, lib);
     expect(cfg.url).toBe('http://127.0.0.1:8123/janus');
     expect(readdirSync(join(dir, 'plugins'))).toEqual(['libjanus_videoroom.so']);
